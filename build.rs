@@ -1,0 +1,59 @@
+//! Generates the App Center client from the vendored spec: read → mend → keep enabled areas →
+//! progenitor → `OUT_DIR/appcenter.rs`. The steps live in `openapi/pipeline/`.
+
+#[path = "openapi/pipeline/mod.rs"]
+mod pipeline;
+
+use std::path::Path;
+
+fn main() {
+    // Rerun only when an input of the pipeline changes (features changing rerun it by themselves).
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=openapi/pipeline");
+    for file in pipeline::SPEC_FILES {
+        println!("cargo:rerun-if-changed={file}");
+    }
+    if let Err(message) = run() {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut spec = read_json(pipeline::SPEC_FILES[0])?;
+
+    let report = pipeline::fixups::apply_all(&mut spec)?;
+    let enabled = pipeline::features::enabled_tags();
+    let (dropped_ops, dropped_schemas) =
+        pipeline::features::retain_enabled_tags(&mut spec, &enabled, &[pipeline::fixups::ERROR_SCHEMA]);
+
+    let spec: openapiv3::OpenAPI =
+        serde_json::from_value(spec).map_err(|e| format!("the mended spec is not OpenAPI 3.0: {e}"))?;
+    let (code, redacted) = pipeline::generate::generate(&spec)?;
+
+    let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
+    let out = Path::new(&out_dir);
+    write(&out.join("appcenter.rs"), &code)?;
+    let mut summary = String::new();
+    for (name, count) in report {
+        summary.push_str(&format!("fixup {name}: {count}\n"));
+    }
+    for excluded in pipeline::exclusions::EXCLUDED {
+        summary.push_str(&format!("excluded {}: {}\n", excluded.operation_id, excluded.reason));
+    }
+    summary.push_str(&format!(
+        "features: {}\nleft out by features: {dropped_ops} operations, {dropped_schemas} schemas\n\
+         structs with redacted Debug: {redacted}\n",
+        enabled.join(",")
+    ));
+    write(&out.join("pipeline-report.txt"), &summary)
+}
+
+fn read_json(path: &str) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("{path} is not JSON: {e}"))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
+}

@@ -1,0 +1,312 @@
+//! Named fix-ups of the App Center spec, each mending one defect that would make progenitor panic,
+//! refuse the spec, or (worst) compile wrong types. The numbers behind each defect are in
+//! `../shared/notes/spec-and-progenitor.md` and in the `expected` counts below.
+//!
+//! Every fix-up returns how many places it changed and [`apply_all`] compares that with the count
+//! recorded here: a refreshed spec that changes a count fails the build with a message naming the
+//! fix-up, so each change of the upstream file is looked at rather than silently absorbed.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::exclusions;
+use super::walk::{for_each_operation, schemas_mut, visit_objects_mut};
+
+/// The schema every 4xx/5xx answer decodes into. The client's `exec` hook (src/client.rs)
+/// rewrites each error body the service sends (several JSON shapes, HTML, empty) into this shape,
+/// so error decoding cannot fail and nothing of the original is lost.
+pub const ERROR_SCHEMA: &str = "AppCenterErrorBody";
+
+/// One named fix-up.
+pub struct Fixup {
+    /// A name that says what it does.
+    pub name: &'static str,
+    /// How many places it is expected to change in the vendored spec.
+    pub expected: usize,
+    /// The fix-up itself; returns the number of places it changed.
+    pub apply: fn(&mut Value) -> usize,
+}
+
+/// The fix-ups, in the order they run.
+pub const FIXUPS: &[Fixup] = &[
+    Fixup { name: "drop_excluded_operations", expected: 13, apply: drop_excluded_operations },
+    Fixup { name: "keep_json_request_body", expected: 1, apply: keep_json_request_body },
+    Fixup { name: "file_format_as_binary", expected: 2, apply: file_format_as_binary },
+    Fixup { name: "csv_download_as_bytes", expected: 1, apply: csv_download_as_bytes },
+    Fixup { name: "pipe_delimited_as_string", expected: 18, apply: pipe_delimited_as_string },
+    Fixup { name: "uniform_error_responses", expected: 353, apply: uniform_error_responses },
+    Fixup { name: "keep_json_response_media", expected: 4, apply: keep_json_response_media },
+    Fixup { name: "single_success_response", expected: 1, apply: single_success_response },
+    Fixup { name: "ref_inline_copies_of_definitions", expected: 759, apply: ref_inline_copies_of_definitions },
+    Fixup { name: "name_error_group_state_enum", expected: 1, apply: name_error_group_state_enum },
+];
+
+/// Runs every fix-up in order; fails when one changes a different number of places than expected.
+pub fn apply_all(spec: &mut Value) -> Result<Vec<(&'static str, usize)>, String> {
+    let mut report = Vec::new();
+    for fixup in FIXUPS {
+        let changed = (fixup.apply)(spec);
+        if changed != fixup.expected {
+            return Err(format!(
+                "spec fix-up `{}` changed {changed} places where {} were expected: the spec has \
+                 changed; review the fix-up in openapi/pipeline/fixups.rs and update its count",
+                fixup.name, fixup.expected
+            ));
+        }
+        report.push((fixup.name, changed));
+    }
+    Ok(report)
+}
+
+/// Removes the operations on the exclusion list (`exclusions.rs`), and path items left empty.
+fn drop_excluded_operations(spec: &mut Value) -> usize {
+    let mut dropped = 0;
+    let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else { return 0 };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        item.retain(|_, op| {
+            let excluded = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .is_some_and(exclusions::is_excluded);
+            dropped += usize::from(excluded);
+            !excluded
+        });
+    }
+    paths.retain(|_, item| {
+        item.as_object()
+            .is_some_and(|item| item.keys().any(|k| super::walk::HTTP_METHODS.contains(&k.as_str())))
+    });
+    dropped
+}
+
+/// `data_postResourceProvisioning` declares four media types for one body; progenitor panics on
+/// more than one. Keep `application/json`, which is what the service takes.
+fn keep_json_request_body(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    for_each_operation(spec, |_, _, op| {
+        let Some(content) = op.get_mut("requestBody").and_then(|b| b.get_mut("content")) else { return };
+        let Some(content) = content.as_object_mut() else { return };
+        if content.len() > 1 && content.contains_key("application/json") {
+            content.retain(|media, _| media == "application/json");
+            changed += 1;
+        }
+    });
+    changed
+}
+
+/// `{type: object, format: file}` (Swagger 2.0's file type, in the `ErrorDownload` definition and
+/// one response of `Errors_ErrorDownload`) makes typify panic. A download is bytes: `string`/`binary`.
+fn file_format_as_binary(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    visit_objects_mut(spec, &mut |node| {
+        if node.get("format").and_then(Value::as_str) == Some("file") {
+            node.insert("type".into(), json!("string"));
+            node.insert("format".into(), json!("binary"));
+            changed += 1;
+        }
+        true
+    });
+    changed
+}
+
+/// `devices_listCsvFormat` produces `text/csv` with no schema, so progenitor returns `()` and the
+/// CSV is dropped. Declare the body as binary so the method returns a byte stream.
+fn csv_download_as_bytes(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    for_each_operation(spec, |_, _, op| {
+        if op.get("operationId").and_then(Value::as_str) != Some("devices_listCsvFormat") {
+            return;
+        }
+        if let Some(ok) = op.get_mut("responses").and_then(|r| r.get_mut("200")) {
+            ok["content"] = json!({ "text/csv": { "schema": { "type": "string", "format": "binary" } } });
+            changed += 1;
+        }
+    });
+    changed
+}
+
+/// `collectionFormat: pipes` (OpenAPI 3 `style: pipeDelimited`) is unsupported by progenitor, which
+/// refuses the spec. Send the parameter as one string; the hand-written layer joins lists with `|`.
+/// Touches the `versions` parameter of 17 `Analytics_*`/`Errors_*` operations and `event_name` of
+/// `Analytics_Events`.
+fn pipe_delimited_as_string(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    for_each_operation(spec, |_, _, op| {
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else { return };
+        for param in params {
+            let Some(param) = param.as_object_mut() else { continue };
+            if param.get("style").and_then(Value::as_str) != Some("pipeDelimited") {
+                continue;
+            }
+            param.remove("style");
+            param.remove("explode");
+            let description = param.get("description").and_then(Value::as_str).unwrap_or_default();
+            param.insert(
+                "description".into(),
+                json!(format!("{description} (values joined with `|`)").trim_start().to_string()),
+            );
+            param.insert("schema".into(), json!({ "type": "string" }));
+            changed += 1;
+        }
+    });
+    changed
+}
+
+/// Error responses are the spec's worst defect: 249 operations list a `default` response beside
+/// their 2xx (progenitor takes `default` as both success and error: a panic on 108 operations,
+/// wrong types on others); each inline error schema gets the same generated name as the success
+/// schema, so 192 operations would return the *error* type on success; 8 operations have several
+/// error schemas (a panic). And the service answers errors in shapes the spec does not list.
+///
+/// Every operation gets exactly two error responses, `4XX` and `5XX`, both [`ERROR_SCHEMA`], and
+/// loses `default` and every explicit 4xx/5xx. Touches every operation.
+fn uniform_error_responses(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    for_each_operation(spec, |_, _, op| {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        responses.retain(|code, _| code.starts_with('2'));
+        assert!(!responses.is_empty(), "an operation has no 2xx response");
+        let error = json!({
+            "description": "An App Center error (normalised by the client)",
+            "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{ERROR_SCHEMA}") } } }
+        });
+        responses.insert("4XX".into(), error.clone());
+        responses.insert("5XX".into(), error);
+        changed += 1;
+    });
+    schemas_mut(spec).insert(ERROR_SCHEMA.into(), error_schema());
+    changed
+}
+
+/// The normalised error body (see [`ERROR_SCHEMA`]).
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "An App Center error answer, normalised by the client from every shape the \
+                        service sends: `{\"error\": {\"code\", \"message\"}}`, `{\"code\", \"message\"}`, \
+                        `{\"message\"}`, the gateway's `{\"message\", \"statusCode\", \"code\"}`, HTML, or nothing.",
+        "properties": {
+            "status": { "type": "integer", "format": "uint16", "description": "The HTTP status of the answer." },
+            "code": { "type": "string", "description": "The service's error code, where it sent one (e.g. `NotFound`)." },
+            "message": { "type": "string", "description": "The service's message, where it sent one." },
+            "correlation_id": { "type": "string", "description": "The correlation id the service reported, where present." },
+            "raw": { "type": "string", "description": "The body as received (bounded in size), when it had no recognised shape." }
+        },
+        "required": ["status"]
+    })
+}
+
+/// Some responses (`identity_getUsers`, `data_*`) list `text/plain` and `text/json` beside
+/// `application/json`; progenitor supports one media type. Keep `application/json`.
+fn keep_json_response_media(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    for_each_operation(spec, |_, _, op| {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        for response in responses.values_mut() {
+            let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else { continue };
+            if content.len() > 1 && content.contains_key("application/json") {
+                content.retain(|media, _| media == "application/json");
+                changed += 1;
+            }
+        }
+    });
+    changed
+}
+
+/// `deploymentReleases_update` answers 200 with JSON or 204 with nothing; progenitor needs one
+/// success kind and panics otherwise. Keep the typed 200.
+fn single_success_response(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    for_each_operation(spec, |_, _, op| {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        let typed = responses.iter().any(|(c, r)| c.starts_with('2') && r.get("content").is_some());
+        let empty: Vec<String> = responses
+            .iter()
+            .filter(|(c, r)| c.starts_with('2') && r.get("content").is_none())
+            .map(|(c, _)| c.clone())
+            .collect();
+        if typed && !empty.is_empty() {
+            empty.iter().for_each(|c| {
+                responses.remove(c);
+            });
+            changed += 1;
+        }
+    });
+    changed
+}
+
+/// The upstream file is fully de-referenced: schemas appear inline as byte-identical copies of
+/// named definitions (1,177 subtrees). progenitor would generate a type per copy (2.3 times the
+/// code, names like `AppsListResponseItem`). Replace each inline copy of a definition by a `$ref`
+/// to it (the first definition by name wins where several are identical), so operations return
+/// the named types (`AppResponse`, ...). Definitions that are only a primitive type are left inline.
+fn ref_inline_copies_of_definitions(spec: &mut Value) -> usize {
+    let definitions: BTreeMap<String, String> = {
+        let mut by_shape = BTreeMap::new();
+        for (name, schema) in schemas_mut(spec).iter() {
+            if is_structured(schema) {
+                by_shape.entry(schema.to_string()).or_insert_with(|| name.clone());
+            }
+        }
+        by_shape
+    };
+    let mut changed = 0;
+    let mut replace = |node: &mut Map<String, Value>| {
+        let as_value = Value::Object(std::mem::take(node));
+        let key = as_value.to_string();
+        let Value::Object(original) = as_value else { unreachable!() };
+        match definitions.get(&key) {
+            Some(name) => {
+                *node = Map::from_iter([("$ref".to_string(), json!(format!("#/components/schemas/{name}")))]);
+                changed += 1;
+                false
+            }
+            None => {
+                *node = original;
+                true
+            }
+        }
+    };
+    if let Some(paths) = spec.get_mut("paths") {
+        visit_objects_mut(paths, &mut replace);
+    }
+    // Inside definitions, replace copies below the root only: a definition stays a definition.
+    for schema in schemas_mut(spec).values_mut() {
+        if let Some(map) = schema.as_object_mut() {
+            for child in map.values_mut() {
+                visit_objects_mut(child, &mut replace);
+            }
+        }
+    }
+    changed
+}
+
+/// Whether a schema is worth a named type (has fields, variants or items), as opposed to a bare
+/// `{"type": "string"}` that would match countless unrelated inline schemas.
+fn is_structured(schema: &Value) -> bool {
+    ["properties", "enum", "allOf", "items", "additionalProperties"]
+        .iter()
+        .any(|k| schema.get(k).is_some())
+}
+
+/// `ErrorGroup` is `allOf: [ErrorGroupState, {...}]` and typify names the inline `state` enum it
+/// merges in `ErrorGroupState`, the name of the definition itself: two types of one name, which
+/// does not compile. Hoist the enum into its own definition, `ErrorGroupStateValue`.
+fn name_error_group_state_enum(spec: &mut Value) -> usize {
+    let schemas = schemas_mut(spec);
+    let Some(state) = schemas
+        .get_mut("ErrorGroupState")
+        .and_then(|s| s.get_mut("properties"))
+        .and_then(|p| p.get_mut("state"))
+    else {
+        return 0;
+    };
+    if state.get("enum").is_none() {
+        return 0;
+    }
+    let inline = std::mem::replace(state, json!({ "$ref": "#/components/schemas/ErrorGroupStateValue" }));
+    schemas.insert("ErrorGroupStateValue".into(), inline);
+    1
+}

@@ -1,0 +1,188 @@
+//! The retry policy: which failures are retried, how long to wait, and when to give up.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::{Method, StatusCode, header::HeaderMap};
+
+/// When and how calls are retried. One policy applies to every call of a [`Client`](crate::Client).
+///
+/// Retried: 408, 429, 500, 502, 503, 504 and transport failures. GET, HEAD, PUT and DELETE are
+/// retried on all of those; POST and PATCH only when the request provably never reached the
+/// server (connect failure) or the answer was 429, unless [`retry_non_idempotent`] is set.
+/// Waits grow exponentially with jitter; a `Retry-After` header (seconds or an HTTP date), or
+/// else a "Try again in N seconds" message, sets the wait instead.
+///
+/// [`retry_non_idempotent`]: RetryPolicy::retry_non_idempotent
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = appcenter::RetryPolicy::default()
+///     .max_attempts(6)
+///     .initial_backoff(Duration::from_millis(200));
+/// let off = appcenter::RetryPolicy::none();
+/// # let _ = (policy, off);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    pub(crate) max_attempts: u32,
+    pub(crate) initial_backoff: Duration,
+    pub(crate) max_backoff: Duration,
+    pub(crate) max_retry_time: Duration,
+    pub(crate) retry_non_idempotent: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            max_retry_time: Duration::from_secs(120),
+            retry_non_idempotent: false,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries: every call is tried once.
+    pub fn none() -> Self {
+        Self { max_attempts: 1, ..Self::default() }
+    }
+
+    /// Attempts per call, the first included (at least 1). Default 4.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Wait before the first retry; doubles each retry. Default 500 ms.
+    pub fn initial_backoff(mut self, wait: Duration) -> Self {
+        self.initial_backoff = wait;
+        self
+    }
+
+    /// Longest single wait, including one asked for by the server. Default 30 s.
+    pub fn max_backoff(mut self, wait: Duration) -> Self {
+        self.max_backoff = wait;
+        self
+    }
+
+    /// Total time spent waiting between attempts of one call. Default 120 s.
+    pub fn max_retry_time(mut self, total: Duration) -> Self {
+        self.max_retry_time = total;
+        self
+    }
+
+    /// Also retry POST and PATCH on 5xx, 408 and transport errors that may have reached the
+    /// server. Only safe where the caller knows the operation is idempotent. Default off.
+    pub fn retry_non_idempotent(mut self, yes: bool) -> Self {
+        self.retry_non_idempotent = yes;
+        self
+    }
+
+    /// Whether an answer with `status` to `method` may be retried.
+    pub(crate) fn retries_status(&self, method: &Method, status: StatusCode) -> bool {
+        match status.as_u16() {
+            429 => true,
+            408 | 500 | 502 | 503 | 504 => self.idempotent(method),
+            _ => false,
+        }
+    }
+
+    /// Whether a transport failure of `method` may be retried; `connect` when the connection was
+    /// never established (so the server never saw the request).
+    pub(crate) fn retries_transport(&self, method: &Method, connect: bool) -> bool {
+        connect || self.idempotent(method)
+    }
+
+    fn idempotent(&self, method: &Method) -> bool {
+        self.retry_non_idempotent
+            || matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
+    }
+
+    /// The wait before retry number `retry` (1-based): exponential, with full jitter over its upper half.
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let exp = self.initial_backoff.saturating_mul(1u32 << retry.saturating_sub(1).min(16));
+        let capped = exp.min(self.max_backoff);
+        let half = capped / 2;
+        half + half.mul_f64(jitter())
+    }
+}
+
+/// The wait the server asked for: `Retry-After` in seconds or as an HTTP date, or else a
+/// "Try again in N seconds" phrase in the error message.
+pub(crate) fn server_wait(headers: &HeaderMap, message: Option<&str>) -> Option<Duration> {
+    if let Some(value) = headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()) {
+        let value = value.trim();
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        if let Ok(date) = chrono::DateTime::parse_from_rfc2822(value) {
+            let at = SystemTime::from(date);
+            return Some(at.duration_since(SystemTime::now()).unwrap_or_default());
+        }
+    }
+    message.and_then(seconds_in_message)
+}
+
+/// Finds "try again in N second(s)" (any case) in a message.
+fn seconds_in_message(message: &str) -> Option<Duration> {
+    let lower = message.to_ascii_lowercase();
+    let rest = &lower[lower.find("try again in ")? + "try again in ".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let after = rest[digits.len()..].trim_start();
+    if !after.starts_with("sec") {
+        return None;
+    }
+    digits.parse().ok().map(Duration::from_secs)
+}
+
+/// A number in [0, 1) that differs between calls; good enough to spread retries, not for secrets.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_waits_are_found() {
+        assert_eq!(seconds_in_message("Rate limit. Try again in 7 seconds."), Some(Duration::from_secs(7)));
+        assert_eq!(seconds_in_message("try again in 1 second"), Some(Duration::from_secs(1)));
+        assert_eq!(seconds_in_message("The server is busy now. Try again later"), None);
+        assert_eq!(seconds_in_message("try again in 5 minutes"), None);
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(reqwest::header::RETRY_AFTER, "3".parse().unwrap());
+        assert_eq!(server_wait(&headers, None), Some(Duration::from_secs(3)));
+        headers.insert(reqwest::header::RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        assert_eq!(server_wait(&headers, None), Some(Duration::ZERO), "a date in the past means now");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let policy = RetryPolicy::default().initial_backoff(Duration::from_millis(100)).max_backoff(Duration::from_millis(300));
+        let first = policy.backoff(1);
+        assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
+        let fifth = policy.backoff(5);
+        assert!(fifth >= Duration::from_millis(150) && fifth <= Duration::from_millis(300), "{fifth:?}");
+    }
+
+    #[test]
+    fn post_is_retried_only_when_safe() {
+        let policy = RetryPolicy::default();
+        assert!(policy.retries_status(&Method::POST, StatusCode::TOO_MANY_REQUESTS));
+        assert!(!policy.retries_status(&Method::POST, StatusCode::INTERNAL_SERVER_ERROR));
+        assert!(policy.retries_status(&Method::GET, StatusCode::SERVICE_UNAVAILABLE));
+        assert!(policy.retries_transport(&Method::POST, true));
+        assert!(!policy.retries_transport(&Method::PATCH, false));
+        assert!(policy.retry_non_idempotent(true).retries_status(&Method::POST, StatusCode::BAD_GATEWAY));
+    }
+}
