@@ -1,6 +1,11 @@
 //! Cargo features select API areas: one feature per tag of the spec. Operations of disabled tags
 //! are removed before generation, then every schema no remaining operation reaches, so
 //! `default-features = false, features = ["distribute"]` compiles only what that area needs.
+//!
+//! Schemas that no operation reaches are left out even with every feature on: in the upstream
+//! file they are mostly named twins of inline schemas that differ only in a description (480 of
+//! 849); generating them too added 60% more code (192k lines instead of 119k) and more type-name
+//! clashes, for types no call returns or takes.
 
 use std::collections::BTreeSet;
 
