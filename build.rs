@@ -24,11 +24,14 @@ fn run() -> Result<(), String> {
 
     let report = pipeline::fixups::apply_all(&mut spec)?;
     let enabled = pipeline::features::enabled_tags();
-    let (dropped_ops, dropped_schemas) =
-        pipeline::features::retain_enabled_tags(&mut spec, &enabled, &[pipeline::fixups::ERROR_SCHEMA]);
+    let (dropped_ops, dropped_schemas) = pipeline::features::retain_enabled_tags(
+        &mut spec,
+        &enabled,
+        &[pipeline::fixups::ERROR_SCHEMA],
+    );
 
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(spec).map_err(|e| format!("the mended spec is not OpenAPI 3.0: {e}"))?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(spec)
+        .map_err(|e| format!("the mended spec is not OpenAPI 3.0: {e}"))?;
     let (code, redacted) = pipeline::generate::generate(&spec)?;
 
     let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
@@ -39,7 +42,10 @@ fn run() -> Result<(), String> {
         summary.push_str(&format!("fixup {name}: {count}\n"));
     }
     for excluded in pipeline::exclusions::EXCLUDED {
-        summary.push_str(&format!("excluded {}: {}\n", excluded.operation_id, excluded.reason));
+        summary.push_str(&format!(
+            "excluded {}: {}\n",
+            excluded.operation_id, excluded.reason
+        ));
     }
     summary.push_str(&format!(
         "features: {}\nleft out by features: {dropped_ops} operations, {dropped_schemas} schemas\n\

@@ -28,7 +28,10 @@ async fn run() -> appcenter::Result<()> {
     let (client, _mock) = if token_set {
         (appcenter::Client::from_env()?, None)
     } else {
-        println!("{} is not set: asking the embedded mock App Center instead", appcenter::TOKEN_ENV);
+        println!(
+            "{} is not set: asking the embedded mock App Center instead",
+            appcenter::TOKEN_ENV
+        );
         let mock = MockAppCenter::start().await;
         (mock.client(), Some(mock))
     };

@@ -28,8 +28,9 @@ impl ApiToken {
         if token.is_empty() {
             return Err(Error::Config("the API token is empty".into()));
         }
-        let mut value = HeaderValue::from_str(token)
-            .map_err(|_| Error::Config("the API token contains characters a header cannot carry".into()))?;
+        let mut value = HeaderValue::from_str(token).map_err(|_| {
+            Error::Config("the API token contains characters a header cannot carry".into())
+        })?;
         value.set_sensitive(true);
         Ok(Self(value))
     }
@@ -56,7 +57,9 @@ impl fmt::Display for ApiToken {
 /// and removes it otherwise: the token never leaves the API's own origin.
 pub(crate) fn authorize(request: &mut reqwest::Request, token: &ApiToken, origin: &Origin) {
     if &request.url().origin() == origin {
-        request.headers_mut().insert(TOKEN_HEADER, token.header_value());
+        request
+            .headers_mut()
+            .insert(TOKEN_HEADER, token.header_value());
     } else {
         request.headers_mut().remove(TOKEN_HEADER);
     }
@@ -65,12 +68,17 @@ pub(crate) fn authorize(request: &mut reqwest::Request, token: &ApiToken, origin
 /// Checks a base URL: `https`, or plain `http` only to a loopback address (tests, the local mock),
 /// so a token never crosses a network in clear text.
 pub(crate) fn check_base_url(base_url: &str) -> Result<Url, Error> {
-    let url = Url::parse(base_url).map_err(|e| Error::Config(format!("invalid base URL {base_url:?}: {e}")))?;
+    let url = Url::parse(base_url)
+        .map_err(|e| Error::Config(format!("invalid base URL {base_url:?}: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Config("the base URL must not carry credentials".into()));
+        return Err(Error::Config(
+            "the base URL must not carry credentials".into(),
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::Config(format!("the base URL {base_url:?} must not have a query or fragment")));
+        return Err(Error::Config(format!(
+            "the base URL {base_url:?} must not have a query or fragment"
+        )));
     }
     match url.scheme() {
         "https" => {}
@@ -81,7 +89,11 @@ pub(crate) fn check_base_url(base_url: &str) -> Result<Url, Error> {
                  unencrypted; use https (plain http is allowed only to a loopback address)"
             )));
         }
-        other => return Err(Error::Config(format!("unsupported base URL scheme {other:?}: use https"))),
+        other => {
+            return Err(Error::Config(format!(
+                "unsupported base URL scheme {other:?}: use https"
+            )));
+        }
     }
     Ok(url)
 }

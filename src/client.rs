@@ -130,10 +130,15 @@ impl ClientBuilder {
     pub fn from_env() -> Result<Self, Error> {
         let token = std::env::var(TOKEN_ENV).unwrap_or_default();
         if token.trim().is_empty() {
-            return Err(Error::Config(format!("{TOKEN_ENV} is not set or empty: set it to an App Center API token")));
+            return Err(Error::Config(format!(
+                "{TOKEN_ENV} is not set or empty: set it to an App Center API token"
+            )));
         }
         let mut builder = Self::new(token);
-        if let Some(base) = std::env::var(BASE_URL_ENV).ok().filter(|b| !b.trim().is_empty()) {
+        if let Some(base) = std::env::var(BASE_URL_ENV)
+            .ok()
+            .filter(|b| !b.trim().is_empty())
+        {
             builder = builder.base_url(base.trim());
         }
         Ok(builder)
@@ -205,9 +210,16 @@ impl ClientBuilder {
             token,
             origin: base.origin(),
             retry: self.retry,
-            timeouts: Timeouts { per_attempt: self.per_attempt, total: self.total },
+            timeouts: Timeouts {
+                per_attempt: self.per_attempt,
+                total: self.total,
+            },
         };
-        let api = generated::Client::new_with_client(base.as_str().trim_end_matches('/'), http, Arc::new(state));
+        let api = generated::Client::new_with_client(
+            base.as_str().trim_end_matches('/'),
+            http,
+            Arc::new(state),
+        );
         Ok(Client { api })
     }
 }

@@ -64,9 +64,15 @@ impl fmt::Display for Error {
             Error::Transport(e) => write!(f, "could not reach App Center: {e}"),
             Error::Timeout(e) => write!(f, "App Center did not answer in time: {e}"),
             Error::Decode { source, body } => {
-                write!(f, "unexpected answer from App Center ({} bytes): {source}", body.len())
+                write!(
+                    f,
+                    "unexpected answer from App Center ({} bytes): {source}",
+                    body.len()
+                )
             }
-            Error::UnexpectedStatus(status) => write!(f, "App Center answered with unexpected status {status}"),
+            Error::UnexpectedStatus(status) => {
+                write!(f, "App Center answered with unexpected status {status}")
+            }
             Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
             Error::Config(why) => write!(f, "client configuration: {why}"),
         }
@@ -123,7 +129,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub(crate) fn from_body(status: StatusCode, body: AppCenterErrorBody) -> Self {
-        Self { status, code: body.code, message: body.message, correlation_id: body.correlation_id, raw: body.raw }
+        Self {
+            status,
+            code: body.code,
+            message: body.message,
+            correlation_id: body.correlation_id,
+            raw: body.raw,
+        }
     }
 
     /// The kind of error, from the status and the message.
@@ -141,8 +153,15 @@ impl ApiError {
     }
 
     fn is_app_token_refusal(&self) -> bool {
-        let message = self.message.as_deref().unwrap_or_default().to_ascii_lowercase();
-        message.contains("app api token") || (message.contains("app") && message.contains("token") && message.contains("cannot be used"))
+        let message = self
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        message.contains("app api token")
+            || (message.contains("app")
+                && message.contains("token")
+                && message.contains("cannot be used"))
     }
 }
 
@@ -156,12 +175,18 @@ impl fmt::Display for ApiError {
             write!(f, ": {message}")?;
         }
         if self.kind() == ApiErrorKind::AppTokenNotAllowed {
-            write!(f, " (hint: this endpoint needs a user API token, not an app API token)")?;
+            write!(
+                f,
+                " (hint: this endpoint needs a user API token, not an app API token)"
+            )?;
         }
-        if let Some(id) = &self.correlation_id {
-            if !self.message.as_deref().unwrap_or_default().contains(id.as_str()) {
-                write!(f, " [correlation id {id}]")?;
-            }
+        let message = self.message.as_deref().unwrap_or_default();
+        if let Some(id) = self
+            .correlation_id
+            .as_deref()
+            .filter(|id| !message.contains(id))
+        {
+            write!(f, " [correlation id {id}]")?;
         }
         Ok(())
     }
@@ -177,7 +202,9 @@ impl From<progenitor_client::Error<AppCenterErrorBody>> for Error {
                 let status = rv.status();
                 Error::Api(ApiError::from_body(status, rv.into_inner()))
             }
-            P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => from_reqwest(e),
+            P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
+                from_reqwest(e)
+            }
             P::InvalidResponsePayload(body, source) => Error::Decode { source, body },
             P::UnexpectedResponse(response) => Error::UnexpectedStatus(response.status()),
             P::InvalidRequest(why) => Error::InvalidRequest(why),
@@ -188,5 +215,9 @@ impl From<progenitor_client::Error<AppCenterErrorBody>> for Error {
 }
 
 pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
-    if e.is_timeout() { Error::Timeout(e) } else { Error::Transport(e) }
+    if e.is_timeout() {
+        Error::Timeout(e)
+    } else {
+        Error::Transport(e)
+    }
 }

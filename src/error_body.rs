@@ -61,7 +61,10 @@ fn correlation_id_in(message: &str) -> Option<String> {
     let lower = message.to_ascii_lowercase();
     let at = lower.find("correlation id")? + "correlation id".len();
     let rest = message[at..].trim_start_matches([':', ' ', '=']);
-    let id: String = rest.chars().take_while(|c| c.is_ascii_hexdigit() || *c == '-').collect();
+    let id: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit() || *c == '-')
+        .collect();
     (!id.is_empty()).then_some(id)
 }
 
@@ -80,16 +83,31 @@ mod tests {
 
     #[test]
     fn every_shape() {
-        let e = n(404, r#"{"error":{"code":"NotFound","message":"Not found. Correlation ID: 5c1b-77aa"}}"#);
-        assert_eq!((e.code.as_deref(), e.correlation_id.as_deref()), (Some("NotFound"), Some("5c1b-77aa")));
+        let e = n(
+            404,
+            r#"{"error":{"code":"NotFound","message":"Not found. Correlation ID: 5c1b-77aa"}}"#,
+        );
+        assert_eq!(
+            (e.code.as_deref(), e.correlation_id.as_deref()),
+            (Some("NotFound"), Some("5c1b-77aa"))
+        );
         let e = n(400, r#"{"code":"BadRequest","message":"bad"}"#);
-        assert_eq!((e.code.as_deref(), e.message.as_deref()), (Some("BadRequest"), Some("bad")));
+        assert_eq!(
+            (e.code.as_deref(), e.message.as_deref()),
+            (Some("BadRequest"), Some("bad"))
+        );
         let e = n(500, r#"{"message":"boom","err_message":"x"}"#);
         assert_eq!(e.message.as_deref(), Some("boom"));
-        let e = n(429, r#"{"message":"The server is busy now. Try again later","statusCode":429,"code":"Too Many Requests"}"#);
+        let e = n(
+            429,
+            r#"{"message":"The server is busy now. Try again later","statusCode":429,"code":"Too Many Requests"}"#,
+        );
         assert_eq!(e.code.as_deref(), Some("Too Many Requests"));
         let e = n(502, "<html><body>Bad Gateway</body></html>");
-        assert_eq!(e.raw.as_deref(), Some("<html><body>Bad Gateway</body></html>"));
+        assert_eq!(
+            e.raw.as_deref(),
+            Some("<html><body>Bad Gateway</body></html>")
+        );
         let e = n(503, "");
         assert_eq!((e.status, e.raw, e.message), (503, None, None));
         let e = n(500, &"x".repeat(RAW_LIMIT * 2));

@@ -31,7 +31,7 @@
 /// The client generated from the App Center spec by `build.rs` (see `openapi/pipeline/`).
 ///
 /// [`Client`] derefs to [`generated::Client`], so its operations are called on `Client` directly.
-#[allow(missing_docs, clippy::all, rustdoc::all)]
+#[allow(missing_docs, unused_imports, clippy::all, rustdoc::all)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/appcenter.rs"));
 }

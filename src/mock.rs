@@ -24,7 +24,9 @@ pub struct MockAppCenter {
 
 impl std::fmt::Debug for MockAppCenter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockAppCenter").field("uri", &self.server.uri()).finish()
+        f.debug_struct("MockAppCenter")
+            .field("uri", &self.server.uri())
+            .finish()
     }
 }
 
@@ -59,7 +61,10 @@ impl MockAppCenter {
 
     /// A [`Client`] pointed at the mock, with the accepted token.
     pub fn client(&self) -> Client {
-        Client::builder(Self::TOKEN).base_url(self.uri()).build().expect("the mock's URL is a valid loopback URL")
+        Client::builder(Self::TOKEN)
+            .base_url(self.uri())
+            .build()
+            .expect("the mock's URL is a valid loopback URL")
     }
 
     /// The wiremock server, to mount more answers or inspect what was received.

@@ -46,7 +46,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries: every call is tried once.
     pub fn none() -> Self {
-        Self { max_attempts: 1, ..Self::default() }
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// Attempts per call, the first included (at least 1). Default 4.
@@ -97,12 +100,17 @@ impl RetryPolicy {
 
     fn idempotent(&self, method: &Method) -> bool {
         self.retry_non_idempotent
-            || matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
+            || matches!(
+                *method,
+                Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+            )
     }
 
     /// The wait before retry number `retry` (1-based): exponential, with full jitter over its upper half.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let exp = self.initial_backoff.saturating_mul(1u32 << retry.saturating_sub(1).min(16));
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(16));
         let capped = exp.min(self.max_backoff);
         let half = capped / 2;
         half + half.mul_f64(jitter())
@@ -112,7 +120,10 @@ impl RetryPolicy {
 /// The wait the server asked for: `Retry-After` in seconds or as an HTTP date, or else a
 /// "Try again in N seconds" phrase in the error message.
 pub(crate) fn server_wait(headers: &HeaderMap, message: Option<&str>) -> Option<Duration> {
-    if let Some(value) = headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()) {
+    if let Some(value) = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+    {
         let value = value.trim();
         if let Ok(seconds) = value.parse::<u64>() {
             return Some(Duration::from_secs(seconds));
@@ -141,7 +152,12 @@ fn seconds_in_message(message: &str) -> Option<Duration> {
 fn jitter() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -151,9 +167,18 @@ mod tests {
 
     #[test]
     fn message_waits_are_found() {
-        assert_eq!(seconds_in_message("Rate limit. Try again in 7 seconds."), Some(Duration::from_secs(7)));
-        assert_eq!(seconds_in_message("try again in 1 second"), Some(Duration::from_secs(1)));
-        assert_eq!(seconds_in_message("The server is busy now. Try again later"), None);
+        assert_eq!(
+            seconds_in_message("Rate limit. Try again in 7 seconds."),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            seconds_in_message("try again in 1 second"),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            seconds_in_message("The server is busy now. Try again later"),
+            None
+        );
         assert_eq!(seconds_in_message("try again in 5 minutes"), None);
     }
 
@@ -162,17 +187,32 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(reqwest::header::RETRY_AFTER, "3".parse().unwrap());
         assert_eq!(server_wait(&headers, None), Some(Duration::from_secs(3)));
-        headers.insert(reqwest::header::RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
-        assert_eq!(server_wait(&headers, None), Some(Duration::ZERO), "a date in the past means now");
+        headers.insert(
+            reqwest::header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            server_wait(&headers, None),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
     }
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let policy = RetryPolicy::default().initial_backoff(Duration::from_millis(100)).max_backoff(Duration::from_millis(300));
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(300));
         let first = policy.backoff(1);
-        assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
+        assert!(
+            first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
+            "{first:?}"
+        );
         let fifth = policy.backoff(5);
-        assert!(fifth >= Duration::from_millis(150) && fifth <= Duration::from_millis(300), "{fifth:?}");
+        assert!(
+            fifth >= Duration::from_millis(150) && fifth <= Duration::from_millis(300),
+            "{fifth:?}"
+        );
     }
 
     #[test]
@@ -183,6 +223,10 @@ mod tests {
         assert!(policy.retries_status(&Method::GET, StatusCode::SERVICE_UNAVAILABLE));
         assert!(policy.retries_transport(&Method::POST, true));
         assert!(!policy.retries_transport(&Method::PATCH, false));
-        assert!(policy.retry_non_idempotent(true).retries_status(&Method::POST, StatusCode::BAD_GATEWAY));
+        assert!(
+            policy
+                .retry_non_idempotent(true)
+                .retries_status(&Method::POST, StatusCode::BAD_GATEWAY)
+        );
     }
 }

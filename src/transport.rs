@@ -20,7 +20,11 @@ use crate::retry;
 const MAX_REDIRECTS: usize = 10;
 
 impl ClientHooks<Arc<ClientState>> for Generated {
-    async fn pre<E>(&self, request: &mut Request, _info: &OperationInfo) -> Result<(), progenitor_client::Error<E>> {
+    async fn pre<E>(
+        &self,
+        request: &mut Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
         prepare(self.inner(), request);
         Ok(())
     }
@@ -41,17 +45,30 @@ impl ClientHooks<Arc<ClientState>> for Generated {
 /// The `pre` step, shared with the hand-written workflows: `{}` for a bodiless POST/PUT/PATCH
 /// (App Center answers 411 otherwise), and the token, on requests to the API's origin only.
 pub(crate) fn prepare(state: &ClientState, request: &mut Request) {
-    if matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH) && request.body().is_none() {
+    if matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH
+    ) && request.body().is_none()
+    {
         *request.body_mut() = Some("{}".into());
-        request.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        request
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
     auth::authorize(request, &state.token, &state.origin);
 }
 
 /// The `post` step: an answer that a caller-supplied `reqwest::Client` fetched from another
 /// origin by following a redirect itself is refused loudly rather than acted on.
-pub(crate) fn check_origin(state: &ClientState, result: &reqwest::Result<Response>) -> Result<(), String> {
-    match result.as_ref().ok().and_then(|r| r.extensions().get::<FollowedElsewhere>()) {
+pub(crate) fn check_origin(
+    state: &ClientState,
+    result: &reqwest::Result<Response>,
+) -> Result<(), String> {
+    match result
+        .as_ref()
+        .ok()
+        .and_then(|r| r.extensions().get::<FollowedElsewhere>())
+    {
         Some(FollowedElsewhere(origin)) if *origin != state.origin => Err(format!(
             "the reqwest::Client given to the builder followed a redirect to {} by itself; build it \
              with `redirect(reqwest::redirect::Policy::none())` so the API token cannot follow redirects",
@@ -67,7 +84,11 @@ pub(crate) fn check_origin(state: &ClientState, result: &reqwest::Result<Respons
 struct FollowedElsewhere(url::Origin);
 
 /// The `exec` step: sends `request` under the client's retry policy and deadline.
-pub(crate) async fn execute(http: &reqwest::Client, state: &ClientState, request: Request) -> reqwest::Result<Response> {
+pub(crate) async fn execute(
+    http: &reqwest::Client,
+    state: &ClientState,
+    request: Request,
+) -> reqwest::Result<Response> {
     let deadline = state.timeouts.total.map(|total| Instant::now() + total);
     let policy = &state.retry;
     let mut waited = Duration::ZERO;
@@ -76,7 +97,11 @@ pub(crate) async fn execute(http: &reqwest::Client, state: &ClientState, request
     loop {
         let mut this = next.take().expect("a request for every attempt");
         // Keep a copy for a retry; a streaming body cannot be copied and is sent once.
-        let spare = if attempt < policy.max_attempts { this.try_clone() } else { None };
+        let spare = if attempt < policy.max_attempts {
+            this.try_clone()
+        } else {
+            None
+        };
         limit_attempt_time(&mut this, state.timeouts.per_attempt, deadline);
         let method = this.method().clone();
 
@@ -88,7 +113,8 @@ pub(crate) async fn execute(http: &reqwest::Client, state: &ClientState, request
                 if !policy.retries_status(&method, status) {
                     return Ok(normalised);
                 }
-                let wait = retry::server_wait(&headers, message.as_deref()).unwrap_or_else(|| policy.backoff(attempt));
+                let wait = retry::server_wait(&headers, message.as_deref())
+                    .unwrap_or_else(|| policy.backoff(attempt));
                 (wait, Ok(normalised))
             }
             Ok(response) => return Ok(response),
@@ -117,15 +143,29 @@ pub(crate) async fn execute(http: &reqwest::Client, state: &ClientState, request
 
 /// Per-attempt timeout, shortened so the attempt cannot outlive the call's deadline. A timeout
 /// the request already carries (set by the caller) is kept if shorter.
-fn limit_attempt_time(request: &mut Request, per_attempt: Option<Duration>, deadline: Option<Instant>) {
-    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)));
-    let limit = [request.timeout().copied(), per_attempt, left].into_iter().flatten().min();
+fn limit_attempt_time(
+    request: &mut Request,
+    per_attempt: Option<Duration>,
+    deadline: Option<Instant>,
+) {
+    let left = deadline.map(|d| {
+        d.saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1))
+    });
+    let limit = [request.timeout().copied(), per_attempt, left]
+        .into_iter()
+        .flatten()
+        .min();
     *request.timeout_mut() = limit;
 }
 
 /// Sends `request`, following redirects here rather than in reqwest so that the token is set
 /// again for each hop and dropped as soon as a hop leaves the API's origin.
-async fn send_following_redirects(http: &reqwest::Client, state: &ClientState, request: Request) -> reqwest::Result<Response> {
+async fn send_following_redirects(
+    http: &reqwest::Client,
+    state: &ClientState,
+    request: Request,
+) -> reqwest::Result<Response> {
     let mut request = request;
     for _ in 0..MAX_REDIRECTS {
         let retry_copy = request.try_clone();
@@ -135,7 +175,9 @@ async fn send_following_redirects(http: &reqwest::Client, state: &ClientState, r
             let origin = response.url().origin();
             response.extensions_mut().insert(FollowedElsewhere(origin));
         }
-        let Some(next) = redirect_target(&response, retry_copy) else { return Ok(response) };
+        let Some(next) = redirect_target(&response, retry_copy) else {
+            return Ok(response);
+        };
         request = next;
         auth::authorize(&mut request, &state.token, &state.origin);
     }
@@ -157,7 +199,14 @@ fn redirect_target(response: &Response, previous: Option<Request>) -> Option<Req
     // 303, and 301/302 after a POST, become a GET without a body (as browsers and reqwest do).
     let to_get = status == StatusCode::SEE_OTHER
         || (matches!(status.as_u16(), 301 | 302) && *previous.method() == Method::POST);
-    let mut next = Request::new(if to_get { Method::GET } else { previous.method().clone() }, url);
+    let mut next = Request::new(
+        if to_get {
+            Method::GET
+        } else {
+            previous.method().clone()
+        },
+        url,
+    );
     *next.headers_mut() = std::mem::take(previous.headers_mut());
     *next.timeout_mut() = previous.timeout().copied();
     if to_get {
@@ -186,7 +235,11 @@ async fn normalise_error(response: Response) -> reqwest::Result<(Response, Optio
     headers.remove(reqwest::header::CONTENT_ENCODING);
     headers.remove(reqwest::header::TRANSFER_ENCODING);
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    let mut rebuilt = http::Response::builder().status(status).url(url).body(json).expect("valid parts");
+    let mut rebuilt = http::Response::builder()
+        .status(status)
+        .url(url)
+        .body(json)
+        .expect("valid parts");
     *rebuilt.headers_mut() = headers;
     Ok((Response::from(rebuilt), normalised.message))
 }

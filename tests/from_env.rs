@@ -14,13 +14,24 @@ fn from_env_reads_token_and_base_url() {
     assert!(err.to_string().contains("APPCENTER_ACCESS_TOKEN"), "{err}");
 
     unsafe { std::env::set_var("APPCENTER_ACCESS_TOKEN", "") };
-    assert!(Client::from_env().unwrap_err().to_string().contains("APPCENTER_ACCESS_TOKEN"));
+    assert!(
+        Client::from_env()
+            .unwrap_err()
+            .to_string()
+            .contains("APPCENTER_ACCESS_TOKEN")
+    );
 
     unsafe { std::env::set_var("APPCENTER_ACCESS_TOKEN", "from-env-token") };
-    assert_eq!(Client::from_env().unwrap().base_url(), "https://api.appcenter.ms");
+    assert_eq!(
+        Client::from_env().unwrap().base_url(),
+        "https://api.appcenter.ms"
+    );
 
     unsafe { std::env::set_var("APPCENTER_BASE_URL", "http://127.0.0.1:4010/") };
-    assert_eq!(Client::from_env().unwrap().base_url(), "http://127.0.0.1:4010");
+    assert_eq!(
+        Client::from_env().unwrap().base_url(),
+        "http://127.0.0.1:4010"
+    );
 
     unsafe { std::env::set_var("APPCENTER_BASE_URL", "http://appcenter.example.com") };
     let err = Client::from_env().unwrap_err();

@@ -1,9 +1,20 @@
 //! Every operation of the upstream spec is a client method, except those on the pipeline's
 //! explicit exclusion list: a refreshed spec cannot lose operations unnoticed.
 #![cfg(all(
-    feature = "account", feature = "distribute", feature = "analytics", feature = "test",
-    feature = "crash", feature = "errors", feature = "build", feature = "codepush", feature = "push",
-    feature = "export", feature = "gdpr", feature = "alerting", feature = "mbaas", feature = "billing"
+    feature = "account",
+    feature = "distribute",
+    feature = "analytics",
+    feature = "test",
+    feature = "crash",
+    feature = "errors",
+    feature = "build",
+    feature = "codepush",
+    feature = "push",
+    feature = "export",
+    feature = "gdpr",
+    feature = "alerting",
+    feature = "mbaas",
+    feature = "billing"
 ))]
 
 use std::collections::BTreeSet;
@@ -14,13 +25,22 @@ mod exclusions;
 
 /// Operation ids of the upstream Swagger 2.0 file, as published.
 fn upstream_operation_ids() -> BTreeSet<String> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/bifrost.swagger.before.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/openapi/bifrost.swagger.before.json"
+    ))
+    .unwrap();
     let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut ids = BTreeSet::new();
     for item in spec["paths"].as_object().unwrap().values() {
         for (method, op) in item.as_object().unwrap() {
-            if ["get", "put", "post", "delete", "options", "head", "patch"].contains(&method.as_str()) {
-                assert!(ids.insert(key(op["operationId"].as_str().unwrap())), "duplicate operationId");
+            if ["get", "put", "post", "delete", "options", "head", "patch"]
+                .contains(&method.as_str())
+            {
+                assert!(
+                    ids.insert(key(op["operationId"].as_str().unwrap())),
+                    "duplicate operationId"
+                );
             }
         }
     }
@@ -31,36 +51,66 @@ fn upstream_operation_ids() -> BTreeSet<String> {
 /// progenitor snake-cases them, so both sides are compared by [`key`].
 fn generated_operation_ids() -> Vec<String> {
     let code = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/appcenter.rs")).unwrap();
-    code.split("operation_id: \"").skip(1).map(|rest| key(&rest[..rest.find('"').unwrap()])).collect()
+    code.split("operation_id: \"")
+        .skip(1)
+        .map(|rest| key(&rest[..rest.find('"').unwrap()]))
+        .collect()
 }
 
 /// An operation id without case and underscores: `appInvitations_accept` and
 /// `app_invitations_accept` are the same operation.
 fn key(id: &str) -> String {
-    id.chars().filter(|c| *c != '_').map(|c| c.to_ascii_lowercase()).collect()
+    id.chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 #[test]
 fn generated_operations_are_the_spec_minus_the_exclusion_list() {
     let upstream = upstream_operation_ids();
     assert_eq!(upstream.len(), 366, "the vendored spec has 366 operations");
-    let excluded: BTreeSet<String> = exclusions::EXCLUDED.iter().map(|e| key(e.operation_id)).collect();
-    assert_eq!(excluded.len(), exclusions::EXCLUDED.len(), "an operation is excluded twice");
+    let excluded: BTreeSet<String> = exclusions::EXCLUDED
+        .iter()
+        .map(|e| key(e.operation_id))
+        .collect();
+    assert_eq!(
+        excluded.len(),
+        exclusions::EXCLUDED.len(),
+        "an operation is excluded twice"
+    );
     for id in &excluded {
-        assert!(upstream.contains(id), "the exclusion list names {id}, which the spec does not have");
+        assert!(
+            upstream.contains(id),
+            "the exclusion list names {id}, which the spec does not have"
+        );
     }
     for e in exclusions::EXCLUDED {
-        assert!(e.reason.len() > 20, "{} is excluded without a real reason", e.operation_id);
+        assert!(
+            e.reason.len() > 20,
+            "{} is excluded without a real reason",
+            e.operation_id
+        );
     }
 
     let generated = generated_operation_ids();
     let generated_set: BTreeSet<String> = generated.iter().cloned().collect();
-    assert_eq!(generated.len(), generated_set.len(), "an operation is generated twice");
+    assert_eq!(
+        generated.len(),
+        generated_set.len(),
+        "an operation is generated twice"
+    );
 
     let expected: BTreeSet<String> = upstream.difference(&excluded).cloned().collect();
     let missing: Vec<_> = expected.difference(&generated_set).collect();
     let extra: Vec<_> = generated_set.difference(&expected).collect();
-    assert!(missing.is_empty(), "operations of the spec not generated: {missing:?}");
-    assert!(extra.is_empty(), "generated operations not in the spec: {extra:?}");
+    assert!(
+        missing.is_empty(),
+        "operations of the spec not generated: {missing:?}"
+    );
+    assert!(
+        extra.is_empty(),
+        "generated operations not in the spec: {extra:?}"
+    );
     assert_eq!(generated.len(), upstream.len() - excluded.len());
 }

@@ -17,16 +17,46 @@ const DEVICE_SDK: &str = "a /v0.1/public endpoint for the device SDKs and instal
 
 /// The exclusion list.
 pub const EXCLUDED: &[Exclusion] = &[
-    Exclusion { operation_id: "releases_getSparkleFeed", reason: DEVICE_SDK },
-    Exclusion { operation_id: "releases_getPublicGroupsForReleaseByHash", reason: DEVICE_SDK },
-    Exclusion { operation_id: "releases_getLatestPublicRelease", reason: DEVICE_SDK },
-    Exclusion { operation_id: "releases_getLatestByPublicDistributionGroup", reason: DEVICE_SDK },
-    Exclusion { operation_id: "releases_getIosManifest", reason: DEVICE_SDK },
-    Exclusion { operation_id: "distibutionReleases_installAnalytics", reason: DEVICE_SDK },
-    Exclusion { operation_id: "codePushAcquisition_updateCheck", reason: DEVICE_SDK },
-    Exclusion { operation_id: "codePushAcquisition_getAcquisitionStatus", reason: DEVICE_SDK },
-    Exclusion { operation_id: "codePushAcquisition_updateDownloadStatus", reason: DEVICE_SDK },
-    Exclusion { operation_id: "codePushAcquisition_updateDeployStatus", reason: DEVICE_SDK },
+    Exclusion {
+        operation_id: "releases_getSparkleFeed",
+        reason: DEVICE_SDK,
+    },
+    Exclusion {
+        operation_id: "releases_getPublicGroupsForReleaseByHash",
+        reason: DEVICE_SDK,
+    },
+    Exclusion {
+        operation_id: "releases_getLatestPublicRelease",
+        reason: DEVICE_SDK,
+    },
+    Exclusion {
+        operation_id: "releases_getLatestByPublicDistributionGroup",
+        reason: DEVICE_SDK,
+    },
+    Exclusion {
+        operation_id: "releases_getIosManifest",
+        reason: DEVICE_SDK,
+    },
+    Exclusion {
+        operation_id: "distibutionReleases_installAnalytics",
+        reason: DEVICE_SDK,
+    },
+    Exclusion {
+        operation_id: "codePushAcquisition_updateCheck",
+        reason: DEVICE_SDK,
+    },
+    Exclusion {
+        operation_id: "codePushAcquisition_getAcquisitionStatus",
+        reason: DEVICE_SDK,
+    },
+    Exclusion {
+        operation_id: "codePushAcquisition_updateDownloadStatus",
+        reason: DEVICE_SDK,
+    },
+    Exclusion {
+        operation_id: "codePushAcquisition_updateDeployStatus",
+        reason: DEVICE_SDK,
+    },
     Exclusion {
         operation_id: "builds_webhook",
         reason: "/v0.1/public/hooks receives source-control webhooks (GitHub, Bitbucket, ...); it is \

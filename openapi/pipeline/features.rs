@@ -15,8 +15,20 @@ use super::walk::{HTTP_METHODS, schema_refs, schemas_mut};
 
 /// The spec's tags; each is a cargo feature of the same name.
 pub const TAGS: &[&str] = &[
-    "account", "distribute", "analytics", "test", "crash", "errors", "build", "codepush", "push",
-    "export", "gdpr", "alerting", "mbaas", "billing",
+    "account",
+    "distribute",
+    "analytics",
+    "test",
+    "crash",
+    "errors",
+    "build",
+    "codepush",
+    "push",
+    "export",
+    "gdpr",
+    "alerting",
+    "mbaas",
+    "billing",
 ];
 
 /// The tags whose cargo feature is enabled for this build (read from `CARGO_FEATURE_*`).
@@ -29,11 +41,17 @@ pub fn enabled_tags() -> Vec<&'static str> {
 
 /// Keeps the operations with an enabled tag, then the schemas they reach (plus `always_keep`,
 /// used by the hand-written layer whatever the features). Returns (operations, schemas) removed.
-pub fn retain_enabled_tags(spec: &mut Value, enabled: &[&str], always_keep: &[&str]) -> (usize, usize) {
+pub fn retain_enabled_tags(
+    spec: &mut Value,
+    enabled: &[&str],
+    always_keep: &[&str],
+) -> (usize, usize) {
     let mut removed_ops = 0;
     if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
-            let Some(item) = item.as_object_mut() else { continue };
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             item.retain(|key, op| {
                 if !HTTP_METHODS.contains(&key.as_str()) {
                     return true;
@@ -41,12 +59,18 @@ pub fn retain_enabled_tags(spec: &mut Value, enabled: &[&str], always_keep: &[&s
                 let keep = op
                     .get("tags")
                     .and_then(Value::as_array)
-                    .is_some_and(|tags| tags.iter().any(|t| t.as_str().is_some_and(|t| enabled.contains(&t))));
+                    .is_some_and(|tags| {
+                        tags.iter()
+                            .any(|t| t.as_str().is_some_and(|t| enabled.contains(&t)))
+                    });
                 removed_ops += usize::from(!keep);
                 keep
             });
         }
-        paths.retain(|_, item| item.as_object().is_some_and(|i| i.keys().any(|k| HTTP_METHODS.contains(&k.as_str()))));
+        paths.retain(|_, item| {
+            item.as_object()
+                .is_some_and(|i| i.keys().any(|k| HTTP_METHODS.contains(&k.as_str())))
+        });
     }
 
     // Schemas reachable from the remaining paths, following `$ref`s through the schemas.
@@ -56,10 +80,10 @@ pub fn retain_enabled_tags(spec: &mut Value, enabled: &[&str], always_keep: &[&s
     let schemas = schemas_mut(spec);
     let mut reached = BTreeSet::new();
     while let Some(name) = pending.pop() {
-        if reached.insert(name.clone()) {
-            if let Some(schema) = schemas.get(&name) {
-                schema_refs(schema, &mut pending);
-            }
+        if reached.insert(name.clone())
+            && let Some(schema) = schemas.get(&name)
+        {
+            schema_refs(schema, &mut pending);
         }
     }
     let before = schemas.len();

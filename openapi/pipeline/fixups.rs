@@ -30,16 +30,56 @@ pub struct Fixup {
 
 /// The fix-ups, in the order they run.
 pub const FIXUPS: &[Fixup] = &[
-    Fixup { name: "drop_excluded_operations", expected: 13, apply: drop_excluded_operations },
-    Fixup { name: "keep_json_request_body", expected: 1, apply: keep_json_request_body },
-    Fixup { name: "file_format_as_binary", expected: 2, apply: file_format_as_binary },
-    Fixup { name: "csv_download_as_bytes", expected: 1, apply: csv_download_as_bytes },
-    Fixup { name: "pipe_delimited_as_string", expected: 18, apply: pipe_delimited_as_string },
-    Fixup { name: "uniform_error_responses", expected: 353, apply: uniform_error_responses },
-    Fixup { name: "keep_json_response_media", expected: 4, apply: keep_json_response_media },
-    Fixup { name: "single_success_response", expected: 1, apply: single_success_response },
-    Fixup { name: "ref_inline_copies_of_definitions", expected: 759, apply: ref_inline_copies_of_definitions },
-    Fixup { name: "name_error_group_state_enum", expected: 1, apply: name_error_group_state_enum },
+    Fixup {
+        name: "drop_excluded_operations",
+        expected: 13,
+        apply: drop_excluded_operations,
+    },
+    Fixup {
+        name: "keep_json_request_body",
+        expected: 1,
+        apply: keep_json_request_body,
+    },
+    Fixup {
+        name: "file_format_as_binary",
+        expected: 2,
+        apply: file_format_as_binary,
+    },
+    Fixup {
+        name: "csv_download_as_bytes",
+        expected: 1,
+        apply: csv_download_as_bytes,
+    },
+    Fixup {
+        name: "pipe_delimited_as_string",
+        expected: 18,
+        apply: pipe_delimited_as_string,
+    },
+    Fixup {
+        name: "uniform_error_responses",
+        expected: 353,
+        apply: uniform_error_responses,
+    },
+    Fixup {
+        name: "keep_json_response_media",
+        expected: 4,
+        apply: keep_json_response_media,
+    },
+    Fixup {
+        name: "single_success_response",
+        expected: 1,
+        apply: single_success_response,
+    },
+    Fixup {
+        name: "ref_inline_copies_of_definitions",
+        expected: 759,
+        apply: ref_inline_copies_of_definitions,
+    },
+    Fixup {
+        name: "name_error_group_state_enum",
+        expected: 1,
+        apply: name_error_group_state_enum,
+    },
 ];
 
 /// Runs every fix-up in order; fails when one changes a different number of places than expected.
@@ -62,9 +102,13 @@ pub fn apply_all(spec: &mut Value) -> Result<Vec<(&'static str, usize)>, String>
 /// Removes the operations on the exclusion list (`exclusions.rs`), and path items left empty.
 fn drop_excluded_operations(spec: &mut Value) -> usize {
     let mut dropped = 0;
-    let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else { return 0 };
+    let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
+        return 0;
+    };
     for item in paths.values_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         item.retain(|_, op| {
             let excluded = op
                 .get("operationId")
@@ -75,8 +119,10 @@ fn drop_excluded_operations(spec: &mut Value) -> usize {
         });
     }
     paths.retain(|_, item| {
-        item.as_object()
-            .is_some_and(|item| item.keys().any(|k| super::walk::HTTP_METHODS.contains(&k.as_str())))
+        item.as_object().is_some_and(|item| {
+            item.keys()
+                .any(|k| super::walk::HTTP_METHODS.contains(&k.as_str()))
+        })
     });
     dropped
 }
@@ -86,8 +132,12 @@ fn drop_excluded_operations(spec: &mut Value) -> usize {
 fn keep_json_request_body(spec: &mut Value) -> usize {
     let mut changed = 0;
     for_each_operation(spec, |_, _, op| {
-        let Some(content) = op.get_mut("requestBody").and_then(|b| b.get_mut("content")) else { return };
-        let Some(content) = content.as_object_mut() else { return };
+        let Some(content) = op.get_mut("requestBody").and_then(|b| b.get_mut("content")) else {
+            return;
+        };
+        let Some(content) = content.as_object_mut() else {
+            return;
+        };
         if content.len() > 1 && content.contains_key("application/json") {
             content.retain(|media, _| media == "application/json");
             changed += 1;
@@ -120,7 +170,8 @@ fn csv_download_as_bytes(spec: &mut Value) -> usize {
             return;
         }
         if let Some(ok) = op.get_mut("responses").and_then(|r| r.get_mut("200")) {
-            ok["content"] = json!({ "text/csv": { "schema": { "type": "string", "format": "binary" } } });
+            ok["content"] =
+                json!({ "text/csv": { "schema": { "type": "string", "format": "binary" } } });
             changed += 1;
         }
     });
@@ -134,18 +185,29 @@ fn csv_download_as_bytes(spec: &mut Value) -> usize {
 fn pipe_delimited_as_string(spec: &mut Value) -> usize {
     let mut changed = 0;
     for_each_operation(spec, |_, _, op| {
-        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else { return };
+        let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+            return;
+        };
         for param in params {
-            let Some(param) = param.as_object_mut() else { continue };
+            let Some(param) = param.as_object_mut() else {
+                continue;
+            };
             if param.get("style").and_then(Value::as_str) != Some("pipeDelimited") {
                 continue;
             }
             param.remove("style");
             param.remove("explode");
-            let description = param.get("description").and_then(Value::as_str).unwrap_or_default();
+            let description = param
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             param.insert(
                 "description".into(),
-                json!(format!("{description} (values joined with `|`)").trim_start().to_string()),
+                json!(
+                    format!("{description} (values joined with `|`)")
+                        .trim_start()
+                        .to_string()
+                ),
             );
             param.insert("schema".into(), json!({ "type": "string" }));
             changed += 1;
@@ -165,7 +227,9 @@ fn pipe_delimited_as_string(spec: &mut Value) -> usize {
 fn uniform_error_responses(spec: &mut Value) -> usize {
     let mut changed = 0;
     for_each_operation(spec, |_, _, op| {
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
         responses.retain(|code, _| code.starts_with('2'));
         assert!(!responses.is_empty(), "an operation has no 2xx response");
         let error = json!({
@@ -203,9 +267,13 @@ fn error_schema() -> Value {
 fn keep_json_response_media(spec: &mut Value) -> usize {
     let mut changed = 0;
     for_each_operation(spec, |_, _, op| {
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
         for response in responses.values_mut() {
-            let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else { continue };
+            let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+                continue;
+            };
             if content.len() > 1 && content.contains_key("application/json") {
                 content.retain(|media, _| media == "application/json");
                 changed += 1;
@@ -220,8 +288,12 @@ fn keep_json_response_media(spec: &mut Value) -> usize {
 fn single_success_response(spec: &mut Value) -> usize {
     let mut changed = 0;
     for_each_operation(spec, |_, _, op| {
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { return };
-        let typed = responses.iter().any(|(c, r)| c.starts_with('2') && r.get("content").is_some());
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        let typed = responses
+            .iter()
+            .any(|(c, r)| c.starts_with('2') && r.get("content").is_some());
         let empty: Vec<String> = responses
             .iter()
             .filter(|(c, r)| c.starts_with('2') && r.get("content").is_none())
@@ -247,7 +319,9 @@ fn ref_inline_copies_of_definitions(spec: &mut Value) -> usize {
         let mut by_shape = BTreeMap::new();
         for (name, schema) in schemas_mut(spec).iter() {
             if is_structured(schema) {
-                by_shape.entry(schema.to_string()).or_insert_with(|| name.clone());
+                by_shape
+                    .entry(schema.to_string())
+                    .or_insert_with(|| name.clone());
             }
         }
         by_shape
@@ -256,10 +330,15 @@ fn ref_inline_copies_of_definitions(spec: &mut Value) -> usize {
     let mut replace = |node: &mut Map<String, Value>| {
         let as_value = Value::Object(std::mem::take(node));
         let key = as_value.to_string();
-        let Value::Object(original) = as_value else { unreachable!() };
+        let Value::Object(original) = as_value else {
+            unreachable!()
+        };
         match definitions.get(&key) {
             Some(name) => {
-                *node = Map::from_iter([("$ref".to_string(), json!(format!("#/components/schemas/{name}")))]);
+                *node = Map::from_iter([(
+                    "$ref".to_string(),
+                    json!(format!("#/components/schemas/{name}")),
+                )]);
                 changed += 1;
                 false
             }
@@ -286,9 +365,15 @@ fn ref_inline_copies_of_definitions(spec: &mut Value) -> usize {
 /// Whether a schema is worth a named type (has fields, variants or items), as opposed to a bare
 /// `{"type": "string"}` that would match countless unrelated inline schemas.
 fn is_structured(schema: &Value) -> bool {
-    ["properties", "enum", "allOf", "items", "additionalProperties"]
-        .iter()
-        .any(|k| schema.get(k).is_some())
+    [
+        "properties",
+        "enum",
+        "allOf",
+        "items",
+        "additionalProperties",
+    ]
+    .iter()
+    .any(|k| schema.get(k).is_some())
 }
 
 /// `ErrorGroup` is `allOf: [ErrorGroupState, {...}]` and typify names the inline `state` enum it
@@ -306,7 +391,10 @@ fn name_error_group_state_enum(spec: &mut Value) -> usize {
     if state.get("enum").is_none() {
         return 0;
     }
-    let inline = std::mem::replace(state, json!({ "$ref": "#/components/schemas/ErrorGroupStateValue" }));
+    let inline = std::mem::replace(
+        state,
+        json!({ "$ref": "#/components/schemas/ErrorGroupStateValue" }),
+    );
     schemas.insert("ErrorGroupStateValue".into(), inline);
     1
 }

@@ -40,8 +40,8 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(String, usize), String> {
         }
     };
 
-    let mut file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
+    let mut file: syn::File = syn::parse2(tokens)
+        .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     let mut redact = RedactSecrets::default();
     redact.visit_file_mut(&mut file);
     Ok((prettyplease::unparse(&file), redact.redacted))
@@ -101,10 +101,10 @@ impl VisitMut for RedactSecrets {
         if let Some((_, items)) = &mut module.content {
             let mut impls = Vec::new();
             for item in items.iter_mut() {
-                if let syn::Item::Struct(item) = item {
-                    if let Some(debug_impl) = self.redact_struct(item) {
-                        impls.push(debug_impl);
-                    }
+                if let syn::Item::Struct(item) = item
+                    && let Some(debug_impl) = self.redact_struct(item)
+                {
+                    impls.push(debug_impl);
                 }
             }
             items.extend(impls);
@@ -115,8 +115,14 @@ impl VisitMut for RedactSecrets {
 
 impl RedactSecrets {
     fn redact_struct(&mut self, item: &mut syn::ItemStruct) -> Option<syn::Item> {
-        let syn::Fields::Named(fields) = &item.fields else { return None };
-        let is_secret = |f: &syn::Field| f.ident.as_ref().is_some_and(|i| SECRET_FIELDS.contains(&i.to_string().as_str()));
+        let syn::Fields::Named(fields) = &item.fields else {
+            return None;
+        };
+        let is_secret = |f: &syn::Field| {
+            f.ident
+                .as_ref()
+                .is_some_and(|i| SECRET_FIELDS.contains(&i.to_string().as_str()))
+        };
         if !fields.named.iter().any(is_secret) || !remove_derive_debug(&mut item.attrs) {
             return None;
         }
