@@ -42,6 +42,7 @@ mod error;
 mod error_body;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod pagination;
 mod retry;
 mod transport;
 

@@ -9,8 +9,14 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 /// Retried: 408, 429, 500, 502, 503, 504 and transport failures. GET, HEAD, PUT and DELETE are
 /// retried on all of those; POST and PATCH only when the request provably never reached the
 /// server (connect failure) or the answer was 429, unless [`retry_non_idempotent`] is set.
-/// Waits grow exponentially with jitter; a `Retry-After` header (seconds or an HTTP date), or
-/// else a "Try again in N seconds" message, sets the wait instead.
+/// Waits grow exponentially with jitter, each capped by [`max_backoff`]; a `Retry-After` header
+/// (seconds or an HTTP date), or else a "Try again in N seconds" message, sets the wait instead.
+/// A wait the server asks for is honoured in full, never shortened: when it does not fit in
+/// [`max_retry_time`] or the call's deadline, the call ends at once with that answer (a
+/// [`RateLimited`](crate::ApiErrorKind::RateLimited) error for a 429).
+///
+/// [`max_backoff`]: RetryPolicy::max_backoff
+/// [`max_retry_time`]: RetryPolicy::max_retry_time
 ///
 /// [`retry_non_idempotent`]: RetryPolicy::retry_non_idempotent
 ///
@@ -64,7 +70,8 @@ impl RetryPolicy {
         self
     }
 
-    /// Longest single wait, including one asked for by the server. Default 30 s.
+    /// Longest single wait of the policy's own backoff (a wait the server asks for is bounded by
+    /// [`max_retry_time`](Self::max_retry_time) instead). Default 30 s.
     pub fn max_backoff(mut self, wait: Duration) -> Self {
         self.max_backoff = wait;
         self

@@ -30,6 +30,7 @@ impl ClientHooks<Arc<ClientState>> for Generated {
     }
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
+        crate::pagination::record(self, request.url());
         execute(self.client(), self.inner(), request).await
     }
 
@@ -113,8 +114,10 @@ pub(crate) async fn execute(
                 if !policy.retries_status(&method, status) {
                     return Ok(normalised);
                 }
-                let wait = retry::server_wait(&headers, message.as_deref())
-                    .unwrap_or_else(|| policy.backoff(attempt));
+                let wait = match retry::server_wait(&headers, message.as_deref()) {
+                    Some(asked) => Wait::Asked(asked),
+                    None => Wait::Backoff(policy.backoff(attempt)),
+                };
                 (wait, Ok(normalised))
             }
             Ok(response) => return Ok(response),
@@ -122,11 +125,17 @@ pub(crate) async fn execute(
                 if !policy.retries_transport(&method, e.is_connect()) {
                     return Err(e);
                 }
-                (policy.backoff(attempt), Err(e))
+                (Wait::Backoff(policy.backoff(attempt)), Err(e))
             }
         };
 
-        let wait = wait.min(policy.max_backoff);
+        // Our own backoff is capped; a wait the server asked for is honoured in full, or, when it
+        // does not fit in the retry budget or the deadline, not at all: retrying before the time
+        // the server named would only earn another refusal.
+        let wait = match wait {
+            Wait::Backoff(wait) => wait.min(policy.max_backoff),
+            Wait::Asked(wait) => wait,
+        };
         let out_of_time = deadline.is_some_and(|d| Instant::now() + wait >= d);
         match spare {
             Some(spare) if !out_of_time && waited + wait <= policy.max_retry_time => {
@@ -139,6 +148,14 @@ pub(crate) async fn execute(
             _ => return outcome,
         }
     }
+}
+
+/// How long to wait before the next attempt, and who decided it.
+enum Wait {
+    /// The server asked for it (`Retry-After`, "try again in N seconds").
+    Asked(Duration),
+    /// The policy's exponential backoff.
+    Backoff(Duration),
 }
 
 /// Per-attempt timeout, shortened so the attempt cannot outlive the call's deadline. A timeout

@@ -1,0 +1,572 @@
+//! Lazy page streams for App Center's paged operations.
+//!
+//! The spec has no uniform paging; three schemes exist and each paged operation's request builder
+//! implements [`Paginate`] with the right one:
+//!
+//! - **`nextLink`**: the answer names the next page (`errors_group_list`, `errors_list_for_group`,
+//!   `push_list`, `export_configurations_list`, `analytics_list_audiences`). The link is relative
+//!   to the API host, may carry a leading `/api`, and may lack the `/{owner}/{app}` segments; it is
+//!   mended against the first request's URL before it is followed.
+//! - **`$top`/`$skip`** (`errors_error_search`, `errors_error_groups_search`,
+//!   `errors_available_versions`, `analytics_events`): the offset grows by each page's length.
+//! - **`continuation_token`** (`crash_groups_list`).
+//!
+//! Every page is fetched through the client's hooks (token on the API origin only, retries,
+//! timeouts, error normalisation). A stream ends on an empty page, a missing link or token, a
+//! link or token seen before, a page that repeats the previous one, or when the answer says there
+//! is no more; an error ends it after being yielded.
+//!
+//! ```no_run
+//! use appcenter::pagination::Paginate;
+//! use futures::TryStreamExt;
+//! # async fn run(client: appcenter::Client) -> appcenter::Result<()> {
+//! let groups: Vec<_> = client
+//!     .errors_group_list()
+//!     .owner_name("me")
+//!     .app_name("my-app")
+//!     .start(chrono::Utc::now() - chrono::Duration::days(7))
+//!     .items()
+//!     .try_collect()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+
+#![cfg_attr(
+    not(any(
+        feature = "errors",
+        feature = "push",
+        feature = "export",
+        feature = "analytics",
+        feature = "crash"
+    )),
+    allow(dead_code, unused_imports)
+)]
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::future::Future;
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
+use reqwest::header::{ACCEPT, HeaderValue};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::from_reqwest;
+use crate::generated::Client as Generated;
+#[allow(unused_imports)]
+use crate::generated::{builder, types};
+use crate::types::AppCenterErrorBody;
+use crate::{Error, Result};
+
+/// A stream of pages, each the items of one answer, fetched one at a time as the stream is polled.
+pub type Pages<'a, T> = BoxStream<'a, Result<Vec<T>>>;
+
+/// A stream of items across pages, fetched lazily.
+pub type Items<'a, T> = BoxStream<'a, Result<T>>;
+
+/// A request builder of a paged operation: turns it into a stream of its pages or items.
+///
+/// Implemented for the builders of every paged operation of the enabled API areas (see the
+/// [module documentation](self)). Parameters set on the builder (filters, `top`...) apply to every
+/// page.
+pub trait Paginate<'a>: sealed::Sealed + Sized {
+    /// One element of a page.
+    type Item: Send + 'a;
+
+    /// The pages, fetched lazily.
+    fn pages(self) -> Pages<'a, Self::Item>;
+
+    /// The items of every page, fetched lazily, page by page.
+    fn items(self) -> Items<'a, Self::Item> {
+        self.pages()
+            .map_ok(|page| stream::iter(page.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// What a paged answer says: its items and how to reach the next page.
+struct Page<T> {
+    items: Vec<T>,
+    /// `nextLink`, or the continuation token.
+    next: Option<String>,
+    /// The answer's own "more results" flag, where it has one.
+    more: Option<bool>,
+    /// The total number of items across pages, where the answer gives one.
+    total: Option<i64>,
+}
+
+impl<T> Page<T> {
+    fn new(items: Vec<T>) -> Self {
+        Self {
+            items,
+            next: None,
+            more: None,
+            total: None,
+        }
+    }
+}
+
+type Sent<P> = std::result::Result<ResponseValue<P>, progenitor_client::Error<AppCenterErrorBody>>;
+
+tokio::task_local! {
+    /// The client and URL of the request the hooks sent last, inside [`capture`].
+    static SENT: RefCell<Option<(Generated, Url)>>;
+}
+
+/// Called by the `exec` hook: remembers the client and URL of the request being sent, when a
+/// page stream asked for it (outside a stream this does nothing).
+pub(crate) fn record(client: &Generated, url: &Url) {
+    let _ = SENT.try_with(|sent| *sent.borrow_mut() = Some((client.clone(), url.clone())));
+}
+
+/// Runs a generated `send()`, also returning the client and URL its hooks used: the builder does
+/// not expose them, and a `nextLink` is mended against them and fetched with them.
+async fn capture<P>(send: impl Future<Output = Sent<P>>) -> (Result<P>, Option<(Generated, Url)>) {
+    SENT.scope(RefCell::new(None), async {
+        let out = send
+            .await
+            .map(ResponseValue::into_inner)
+            .map_err(Error::from);
+        (out, SENT.with(|sent| sent.borrow_mut().take()))
+    })
+    .await
+}
+
+/// Pages that name the next page with a `nextLink`.
+fn by_link<'a, B, F, P, T>(first: B, send: fn(B) -> F, split: fn(P) -> Page<T>) -> Pages<'a, T>
+where
+    B: Send + 'a,
+    F: Future<Output = Sent<P>> + Send + 'a,
+    P: DeserializeOwned + Send + 'a,
+    T: Send + 'a,
+{
+    enum State<B> {
+        First(B),
+        Follow {
+            client: Generated,
+            first: Url,
+            next: Url,
+            seen: HashSet<String>,
+        },
+        Done,
+    }
+    stream::try_unfold(State::First(first), move |state| async move {
+        let (page, client, first, mut seen) = match state {
+            State::Done => return Ok(None),
+            State::First(builder) => {
+                let (page, sent) = capture(send(builder)).await;
+                let page = split(page?);
+                let Some((client, first)) = sent else {
+                    return Ok(nonempty(page.items, State::Done));
+                };
+                let seen = HashSet::from([first.to_string()]);
+                (page, client, first, seen)
+            }
+            State::Follow {
+                client,
+                first,
+                next,
+                seen,
+            } => (split(fetch(&client, next).await?), client, first, seen),
+        };
+        let next = page
+            .next
+            .as_deref()
+            .filter(|link| !link.trim().is_empty())
+            .and_then(|link| mend_link(&client.baseurl, &first, link))
+            .filter(|url| seen.insert(url.to_string()));
+        let state = match next {
+            Some(next) if page.more != Some(false) => State::Follow {
+                client,
+                first,
+                next,
+                seen,
+            },
+            _ => State::Done,
+        };
+        Ok(nonempty(page.items, state))
+    })
+    .boxed()
+}
+
+/// Pages addressed by `$top`/`$skip`.
+fn by_offset<'a, B, F, P, T>(
+    first: B,
+    send: fn(B) -> F,
+    skip: fn(B, i64) -> B,
+    split: fn(P) -> Page<T>,
+) -> Pages<'a, T>
+where
+    B: Clone + Send + 'a,
+    F: Future<Output = Sent<P>> + Send + 'a,
+    P: DeserializeOwned + Send + 'a,
+    T: serde::Serialize + Send + 'a,
+{
+    struct State<B> {
+        builder: B,
+        /// Where the next page starts; `None` before the first page (the caller's `$skip` applies).
+        offset: Option<i64>,
+        previous: Option<String>,
+    }
+    let start = State {
+        builder: first,
+        offset: None,
+        previous: None,
+    };
+    stream::try_unfold(Some(start), move |state| async move {
+        let Some(State {
+            builder,
+            offset,
+            previous,
+        }) = state
+        else {
+            return Ok(None);
+        };
+        let request = match offset {
+            Some(offset) => skip(builder.clone(), offset),
+            None => builder.clone(),
+        };
+        let (page, sent) = capture(send(request)).await;
+        let page = split(page?);
+        let query = |name: &str| {
+            sent.as_ref().and_then(|(_, url)| {
+                url.query_pairs()
+                    .find(|(k, _)| k == name)
+                    .and_then(|(_, v)| v.parse::<i64>().ok())
+            })
+        };
+        let this_offset = offset.or_else(|| query("$skip")).unwrap_or(0);
+        let count = page.items.len() as i64;
+        let next_offset = this_offset + count;
+        // A server that ignores `$skip` would send the same page forever.
+        let fingerprint = serde_json::to_string(&page.items).ok();
+        let repeated = fingerprint.is_some() && fingerprint == previous;
+        let last = repeated
+            || page.more == Some(false)
+            || page.total.is_some_and(|total| next_offset >= total)
+            || query("$top").is_some_and(|top| count < top);
+        if repeated {
+            return Ok(None);
+        }
+        let state = (!last).then_some(State {
+            builder,
+            offset: Some(next_offset),
+            previous: fingerprint,
+        });
+        Ok(nonempty(page.items, state))
+    })
+    .boxed()
+}
+
+/// Pages chained by a continuation token.
+fn by_token<'a, B, F, P, T>(
+    first: B,
+    send: fn(B) -> F,
+    with_token: fn(B, String) -> B,
+    split: fn(P) -> Page<T>,
+) -> Pages<'a, T>
+where
+    B: Clone + Send + 'a,
+    F: Future<Output = Sent<P>> + Send + 'a,
+    P: DeserializeOwned + Send + 'a,
+    T: Send + 'a,
+{
+    struct State<B> {
+        builder: B,
+        token: Option<String>,
+        seen: HashSet<String>,
+    }
+    let start = State {
+        builder: first,
+        token: None,
+        seen: HashSet::new(),
+    };
+    stream::try_unfold(Some(start), move |state| async move {
+        let Some(State {
+            builder,
+            token,
+            mut seen,
+        }) = state
+        else {
+            return Ok(None);
+        };
+        let request = match token {
+            Some(token) => with_token(builder.clone(), token),
+            None => builder.clone(),
+        };
+        let page = split(send(request).await.map_err(Error::from)?.into_inner());
+        let state = page
+            .next
+            .filter(|token| !token.is_empty() && seen.insert(token.clone()))
+            .map(|token| State {
+                builder,
+                token: Some(token),
+                seen,
+            });
+        Ok(nonempty(page.items, state))
+    })
+    .boxed()
+}
+
+/// The page and the next state, or the end of the stream when the page is empty.
+fn nonempty<T, S>(items: Vec<T>, next: S) -> Option<(Vec<T>, S)> {
+    (!items.is_empty()).then_some((items, next))
+}
+
+/// GETs one page by URL through the client's hooks, as a generated operation would.
+async fn fetch<P: DeserializeOwned>(client: &Generated, url: Url) -> Result<P> {
+    let mut request = client
+        .client()
+        .get(url)
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .header(
+            "api-version",
+            HeaderValue::from_static(<Generated as ClientInfo<_>>::api_version()),
+        )
+        .build()
+        .map_err(from_reqwest)?;
+    let info = OperationInfo {
+        operation_id: "next_link",
+    };
+    client
+        .pre::<AppCenterErrorBody>(&mut request, &info)
+        .await?;
+    let result = client.exec(request, &info).await;
+    client.post::<AppCenterErrorBody>(&result, &info).await?;
+    let response = result.map_err(from_reqwest)?;
+    if response.status().is_success() {
+        Ok(
+            ResponseValue::<P>::from_response::<AppCenterErrorBody>(response)
+                .await?
+                .into_inner(),
+        )
+    } else if response.status().is_client_error() || response.status().is_server_error() {
+        let body =
+            ResponseValue::<AppCenterErrorBody>::from_response::<AppCenterErrorBody>(response)
+                .await?;
+        Err(progenitor_client::Error::ErrorResponse(body).into())
+    } else {
+        Err(Error::UnexpectedStatus(response.status()))
+    }
+}
+
+/// Resolves a `nextLink` against the API: relative to the API host (below the base URL's path),
+/// without a leading `/api`, and with the `/v0.1/apps/{owner}/{app}` prefix of the first request
+/// put back when the link names the same resource without it. An absolute link to the API's
+/// origin is treated the same way; one to another origin is followed as is (the token does not go
+/// there). `None` when the link cannot be read.
+fn mend_link(base: &str, first: &Url, link: &str) -> Option<Url> {
+    let base = Url::parse(base).ok()?;
+    let link = link.trim();
+    let (path, query) = match Url::parse(link) {
+        Ok(absolute) if absolute.origin() != base.origin() => return Some(absolute),
+        Ok(absolute) => (
+            absolute.path().to_string(),
+            absolute.query().map(str::to_string),
+        ),
+        Err(_) => match link.split_once('?') {
+            Some((path, query)) => (path.to_string(), Some(query.to_string())),
+            None => (link.to_string(), None),
+        },
+    };
+    let base_path = base.path().trim_end_matches('/').to_string();
+    let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let prefix: Vec<&str> = base_path.split('/').filter(|s| !s.is_empty()).collect();
+    if segments.starts_with(&prefix) && !prefix.is_empty() {
+        segments.drain(..prefix.len());
+    }
+    if segments.first() == Some(&"api") {
+        segments.remove(0);
+    }
+    let first_path = first
+        .path()
+        .strip_prefix(base_path.as_str())
+        .unwrap_or(first.path());
+    let expected: Vec<&str> = first_path.split('/').filter(|s| !s.is_empty()).collect();
+    if expected.len() > 4 && expected[..2] == ["v0.1", "apps"] {
+        let (app, tail) = expected.split_at(4);
+        if !segments.starts_with(app) && segments.ends_with(tail) {
+            segments = app.iter().chain(tail).copied().collect();
+        }
+    }
+    let mut url = base;
+    url.set_path(&format!("{base_path}/{}", segments.join("/")));
+    url.set_query(query.as_deref().filter(|q| !q.is_empty()));
+    Some(url)
+}
+
+macro_rules! by_link {
+    ($feature:literal, $builder:ident, $page:ident, $item:ident, $items:ident) => {
+        #[cfg(feature = $feature)]
+        impl sealed::Sealed for builder::$builder<'_> {}
+        #[cfg(feature = $feature)]
+        impl<'a> Paginate<'a> for builder::$builder<'a> {
+            type Item = types::$item;
+            fn pages(self) -> Pages<'a, types::$item> {
+                by_link(
+                    self,
+                    |b| b.send(),
+                    |p: types::$page| Page {
+                        next: p.next_link,
+                        ..Page::new(p.$items)
+                    },
+                )
+            }
+        }
+    };
+}
+
+by_link!(
+    "errors",
+    ErrorsGroupList,
+    ErrorGroups,
+    ErrorGroupListItem,
+    error_groups
+);
+by_link!(
+    "errors",
+    ErrorsListForGroup,
+    HandledErrors,
+    HandledError,
+    errors
+);
+by_link!(
+    "push",
+    PushList,
+    NotificationsListResult,
+    NotificationOverviewResult,
+    values
+);
+by_link!(
+    "export",
+    ExportConfigurationsList,
+    ExportConfigurationListResult,
+    ExportConfigurationResult,
+    values
+);
+by_link!(
+    "analytics",
+    AnalyticsListAudiences,
+    AudienceListResult,
+    AudienceSummary,
+    values
+);
+
+macro_rules! by_offset {
+    ($feature:literal, $builder:ident, $page:ident, $item:ty, |$p:ident| $split:expr) => {
+        #[cfg(feature = $feature)]
+        impl sealed::Sealed for builder::$builder<'_> {}
+        #[cfg(feature = $feature)]
+        impl<'a> Paginate<'a> for builder::$builder<'a> {
+            type Item = $item;
+            fn pages(self) -> Pages<'a, $item> {
+                by_offset(
+                    self,
+                    |b| b.send(),
+                    |b, n| b.skip(n),
+                    |$p: types::$page| $split,
+                )
+            }
+        }
+    };
+}
+
+by_offset!(
+    "errors",
+    ErrorsErrorSearch,
+    ErrorsSearchResult,
+    types::HandledError,
+    |p| Page {
+        more: p.has_more_results,
+        ..Page::new(p.errors)
+    }
+);
+by_offset!(
+    "errors",
+    ErrorsErrorGroupsSearch,
+    ErrorGroupsSearchResult,
+    types::ErrorGroupListItem,
+    |p| Page {
+        more: p.has_more_results,
+        ..Page::new(p.error_groups)
+    }
+);
+by_offset!(
+    "errors",
+    ErrorsAvailableVersions,
+    AvailableVersions,
+    String,
+    |p| Page {
+        total: p.total_count,
+        ..Page::new(p.versions)
+    }
+);
+by_offset!("analytics", AnalyticsEvents, Events, types::Event, |p| {
+    Page {
+        total: p.total,
+        ..Page::new(p.events)
+    }
+});
+
+#[cfg(feature = "crash")]
+impl sealed::Sealed for builder::CrashGroupsList<'_> {}
+#[cfg(feature = "crash")]
+impl<'a> Paginate<'a> for builder::CrashGroupsList<'a> {
+    type Item = types::CrashGroup;
+    fn pages(self) -> Pages<'a, types::CrashGroup> {
+        by_token(
+            self,
+            |b| b.send(),
+            |b, token| b.continuation_token(token),
+            |p: types::CrashGroupsContainer| Page {
+                next: p.continuation_token,
+                ..Page::new(p.crash_groups)
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mend(base: &str, first: &str, link: &str) -> String {
+        mend_link(base, &Url::parse(first).unwrap(), link)
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn links_are_mended() {
+        let base = "https://api.appcenter.ms";
+        let first = "https://api.appcenter.ms/v0.1/apps/me/app/errors/errorGroups?start=x";
+        let want = "https://api.appcenter.ms/v0.1/apps/me/app/errors/errorGroups?$skiptoken=2";
+        for link in [
+            "/v0.1/apps/me/app/errors/errorGroups?$skiptoken=2",
+            "/api/v0.1/apps/me/app/errors/errorGroups?$skiptoken=2",
+            "/api/v0.1/apps/errors/errorGroups?$skiptoken=2",
+            "/v0.1/errors/errorGroups?$skiptoken=2",
+            "https://api.appcenter.ms/api/v0.1/apps/me/app/errors/errorGroups?$skiptoken=2",
+        ] {
+            assert_eq!(mend(base, first, link), want, "{link}");
+        }
+        assert_eq!(
+            mend(base, first, "https://elsewhere.example/x?y=1"),
+            "https://elsewhere.example/x?y=1"
+        );
+        assert_eq!(
+            mend(
+                "http://127.0.0.1:9/prefix",
+                "http://127.0.0.1:9/prefix/v0.1/apps/me/app/push/notifications",
+                "/api/v0.1/apps/push/notifications?$skiptoken=a"
+            ),
+            "http://127.0.0.1:9/prefix/v0.1/apps/me/app/push/notifications?$skiptoken=a"
+        );
+    }
+}
