@@ -1,0 +1,391 @@
+//! Page streams against wiremock: `nextLink` (with its quirks), `$top`/`$skip` and continuation
+//! tokens, and the rules that end a stream.
+#![cfg(all(feature = "errors", feature = "crash"))]
+
+use appcenter::pagination::Paginate;
+use appcenter::{Client, Error, RetryPolicy};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "test-token-0123456789abcdef";
+const GROUPS: &str = "/v0.1/apps/me/my-app/errors/errorGroups";
+
+fn client_for(server: &MockServer) -> Client {
+    Client::builder(TOKEN)
+        .base_url(server.uri())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+fn group(id: &str) -> Value {
+    json!({
+        "errorGroupId": id, "appVersion": "1.0", "count": 3, "deviceCount": 2,
+        "firstOccurrence": "2024-01-01T00:00:00Z", "lastOccurrence": "2024-01-02T00:00:00Z",
+        "reasonFrames": [], "state": "open"
+    })
+}
+
+fn groups_page(ids: &[&str], next: Option<&str>) -> ResponseTemplate {
+    let groups: Vec<Value> = ids.iter().map(|id| group(id)).collect();
+    let mut body = json!({ "errorGroups": groups });
+    if let Some(next) = next {
+        body["nextLink"] = json!(next);
+    }
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+fn error_groups(client: &Client) -> appcenter::builder::ErrorsGroupList<'_> {
+    client
+        .errors_group_list()
+        .owner_name("me")
+        .app_name("my-app")
+        .start(
+            "2024-01-01T00:00:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap(),
+        )
+}
+
+async fn ids(client: &Client) -> Result<Vec<String>, Error> {
+    error_groups(client)
+        .items()
+        .map_ok(|g| g.0.error_group_id)
+        .try_collect()
+        .await
+}
+
+#[tokio::test]
+async fn three_next_link_pages_with_the_api_prefix_and_without_owner_and_app() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(GROUPS))
+        .and(query_param_is_missing("$skiptoken"))
+        .and(query_param("start", "2024-01-01T00:00:00Z"))
+        .respond_with(groups_page(
+            &["a", "b"],
+            Some("/api/v0.1/apps/me/my-app/errors/errorGroups?$skiptoken=page2"),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(GROUPS))
+        .and(query_param("$skiptoken", "page2"))
+        .respond_with(groups_page(
+            &["c"],
+            Some("/api/v0.1/apps/errors/errorGroups?$skiptoken=page3"),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(GROUPS))
+        .and(query_param("$skiptoken", "page3"))
+        .respond_with(groups_page(&["d"], None))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = client_for(&server);
+    let pages: Vec<Vec<_>> = error_groups(&client).pages().try_collect().await.unwrap();
+
+    let ids: Vec<Vec<String>> = pages
+        .iter()
+        .map(|p| p.iter().map(|g| g.0.error_group_id.clone()).collect())
+        .collect();
+    assert_eq!(ids, [vec!["a", "b"], vec!["c"], vec!["d"]]);
+    for request in server.received_requests().await.unwrap() {
+        assert_eq!(request.headers.get("x-api-token").unwrap(), TOKEN);
+        assert_eq!(request.headers.get("api-version").unwrap(), "preview");
+    }
+}
+
+#[tokio::test]
+async fn pages_are_fetched_only_when_polled() {
+    let server = MockServer::start().await;
+    Mock::given(path(GROUPS))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(groups_page(&["a"], Some(&format!("{GROUPS}?$skiptoken=2"))))
+        .mount(&server)
+        .await;
+    Mock::given(path(GROUPS))
+        .and(query_param("$skiptoken", "2"))
+        .respond_with(groups_page(&["b"], None))
+        .mount(&server)
+        .await;
+
+    let client = client_for(&server);
+    let mut pages = error_groups(&client).pages();
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+    pages.next().await.unwrap().unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    pages.next().await.unwrap().unwrap();
+    assert!(pages.next().await.is_none());
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_repeated_link_stops_the_stream() {
+    let server = MockServer::start().await;
+    Mock::given(path(GROUPS))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(groups_page(&["a"], Some(&format!("{GROUPS}?$skiptoken=2"))))
+        .mount(&server)
+        .await;
+    // The second page links to itself (written differently, with `/api`).
+    Mock::given(path(GROUPS))
+        .and(query_param("$skiptoken", "2"))
+        .respond_with(groups_page(
+            &["b"],
+            Some(&format!("/api{GROUPS}?$skiptoken=2")),
+        ))
+        .mount(&server)
+        .await;
+
+    let got = ids(&client_for(&server)).await.unwrap();
+
+    assert_eq!(got, ["a", "b"]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_link_back_to_the_first_page_stops_the_stream() {
+    let server = MockServer::start().await;
+    Mock::given(path(GROUPS))
+        .respond_with(groups_page(
+            &["a"],
+            Some(&format!("{GROUPS}?start=2024-01-01T00%3A00%3A00Z")),
+        ))
+        .mount(&server)
+        .await;
+
+    assert_eq!(ids(&client_for(&server)).await.unwrap(), ["a"]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_empty_page_stops_the_stream() {
+    let server = MockServer::start().await;
+    Mock::given(path(GROUPS))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(groups_page(&["a"], Some(&format!("{GROUPS}?$skiptoken=2"))))
+        .mount(&server)
+        .await;
+    Mock::given(path(GROUPS))
+        .and(query_param("$skiptoken", "2"))
+        .respond_with(groups_page(&[], Some(&format!("{GROUPS}?$skiptoken=3"))))
+        .mount(&server)
+        .await;
+
+    assert_eq!(ids(&client_for(&server)).await.unwrap(), ["a"]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn an_error_on_a_later_page_is_an_api_error_and_ends_the_stream() {
+    let server = MockServer::start().await;
+    Mock::given(path(GROUPS))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(groups_page(&["a"], Some(&format!("{GROUPS}?$skiptoken=2"))))
+        .mount(&server)
+        .await;
+    Mock::given(path(GROUPS))
+        .and(query_param("$skiptoken", "2"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "error": { "code": "NotFound", "message": "gone" }
+        })))
+        .mount(&server)
+        .await;
+
+    let client = client_for(&server);
+    let results: Vec<_> = error_groups(&client).pages().collect().await;
+
+    assert_eq!(results.len(), 2);
+    assert!(results[0].is_ok());
+    let err = results[1].as_ref().unwrap_err();
+    assert_eq!(err.api().unwrap().code.as_deref(), Some("NotFound"));
+}
+
+#[tokio::test]
+async fn a_link_to_another_origin_never_gets_the_token() {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(path(GROUPS))
+        .respond_with(groups_page(
+            &["a"],
+            Some(&format!("{}/steal?x=1", elsewhere.uri())),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(path("/steal"))
+        .respond_with(groups_page(&["b"], None))
+        .mount(&elsewhere)
+        .await;
+
+    let got = ids(&client_for(&server)).await.unwrap();
+
+    assert_eq!(got, ["a", "b"]);
+    let seen = elsewhere.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].headers.get("x-api-token").is_none());
+}
+
+#[tokio::test]
+async fn top_and_skip_pages_advance_by_the_page_length() {
+    let server = MockServer::start().await;
+    let errors = |ids: &[&str]| {
+        let errors: Vec<Value> = ids.iter().map(|id| json!({ "errorId": id })).collect();
+        ResponseTemplate::new(200).set_body_json(json!({ "errors": errors }))
+    };
+    let search = "/v0.1/apps/me/my-app/errors/search";
+    Mock::given(path(search))
+        .and(query_param_is_missing("$skip"))
+        .and(query_param("$top", "2"))
+        .respond_with(errors(&["e1", "e2"]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(search))
+        .and(query_param("$skip", "2"))
+        .and(query_param("$top", "2"))
+        .and(header("x-api-token", TOKEN))
+        .respond_with(errors(&["e3", "e4"]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(search))
+        .and(query_param("$skip", "4"))
+        .respond_with(errors(&["e5"]))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = client_for(&server);
+    let got: Vec<String> = client
+        .errors_error_search()
+        .owner_name("me")
+        .app_name("my-app")
+        .top(2)
+        .items()
+        .map_ok(|e| e.error_id.unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(got, ["e1", "e2", "e3", "e4", "e5"]);
+    // The short third page was the last: no fourth request.
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn skip_pages_stop_at_the_total_and_on_a_server_that_ignores_skip() {
+    let server = MockServer::start().await;
+    let versions = "/v0.1/apps/me/my-app/errors/available_versions";
+    Mock::given(path(versions))
+        .and(query_param_is_missing("$skip"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "versions": ["1.0", "1.1"], "total_count": 3 })),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path(versions))
+        .and(query_param("$skip", "2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "versions": ["2.0"], "total_count": 3 })),
+        )
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+    let start: chrono::DateTime<chrono::Utc> = "2024-01-01T00:00:00Z".parse().unwrap();
+    let got: Vec<String> = client
+        .errors_available_versions()
+        .owner_name("me")
+        .app_name("my-app")
+        .start(start)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(got, ["1.0", "1.1", "2.0"]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+
+    // Every offset answers the same page: the stream ends instead of looping.
+    let server = MockServer::start().await;
+    Mock::given(path(versions))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "versions": ["1.0"] })))
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+    let got: Vec<String> = client
+        .errors_available_versions()
+        .owner_name("me")
+        .app_name("my-app")
+        .start(start)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(got, ["1.0"]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+fn crash_group(id: &str) -> Value {
+    json!({
+        "annotation": "", "app_version": "1.0", "build": "1", "count": 1, "crash_group_id": id,
+        "crash_reason": "boom", "display_id": id, "fatal": true,
+        "first_occurrence": "2024-01-01T00:00:00Z", "last_occurrence": "2024-01-02T00:00:00Z",
+        "new_crash_group_id": id, "status": "open"
+    })
+}
+
+fn crash_page(ids: &[&str], token: Option<&str>) -> ResponseTemplate {
+    let groups: Vec<Value> = ids.iter().map(|id| crash_group(id)).collect();
+    let mut body = json!({ "crash_groups": groups, "limited_result_set": false });
+    if let Some(token) = token {
+        body["continuation_token"] = json!(token);
+    }
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+#[tokio::test]
+async fn continuation_tokens_chain_pages_and_a_repeated_token_stops() {
+    let server = MockServer::start().await;
+    let at = "/v0.1/apps/me/my-app/crash_groups";
+    Mock::given(path(at))
+        .and(query_param_is_missing("continuation_token"))
+        .respond_with(crash_page(&["c1", "c2"], Some("t1")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(at))
+        .and(query_param("continuation_token", "t1"))
+        .respond_with(crash_page(&["c3"], Some("t2")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // t2's page hands out t1 again: followed once, not forever.
+    Mock::given(path(at))
+        .and(query_param("continuation_token", "t2"))
+        .respond_with(crash_page(&["c4"], Some("t1")))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let client = client_for(&server);
+    let got: Vec<String> = client
+        .crash_groups_list()
+        .owner_name("me")
+        .app_name("my-app")
+        .items()
+        .map_ok(|g| g.crash_group_id)
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(got, ["c1", "c2", "c3", "c4"]);
+}
