@@ -6,12 +6,12 @@
 //! recorded here: a refreshed spec that changes a count fails the build with a message naming the
 //! fix-up, so each change of the upstream file is looked at rather than silently absorbed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
 use super::exclusions;
-use super::walk::{for_each_operation, schemas_mut, visit_objects_mut};
+use super::walk::{HTTP_METHODS, for_each_operation, schema_refs, schemas_mut, visit_objects_mut};
 
 /// The schema every 4xx/5xx answer decodes into. The client's `exec` hook (src/client.rs)
 /// rewrites each error body the service sends (several JSON shapes, HTML, empty) into this shape,
@@ -79,6 +79,11 @@ pub const FIXUPS: &[Fixup] = &[
         name: "name_error_group_state_enum",
         expected: 1,
         apply: name_error_group_state_enum,
+    },
+    Fixup {
+        name: "open_response_enums",
+        expected: 85,
+        apply: open_response_enums,
     },
 ];
 
@@ -397,4 +402,140 @@ fn name_error_group_state_enum(spec: &mut Value) -> usize {
     );
     schemas.insert("ErrorGroupStateValue".into(), inline);
     1
+}
+
+/// Tolerant decoding of answers, part 1: the service answers enum values the spec does not list
+/// (a new OS, a new status), and a closed Rust enum would fail the whole answer on one of them.
+/// Every string enum that only answers use (schemas reachable from 2xx responses and from no
+/// request body or parameter, and enums inline in 2xx responses) becomes a plain string that keeps
+/// whatever value was sent; its known values move into the description. Enums that requests use
+/// stay closed, so what the crate sends stays strictly typed; that includes the 4 schemas with
+/// enums shared by requests and answers (`CodePushRelease`, `ErrorGroupStateValue`,
+/// `ErrorRetentionSettings`, `NotificationTarget`). Extra fields need no fix-up: the generated
+/// structs ignore unknown fields (no schema sets `additionalProperties: false`).
+fn open_response_enums(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    for_each_response_only_schema(spec, &mut |node| {
+        changed += usize::from(open_enum(node));
+    });
+    changed
+}
+
+/// Replaces a closed string enum by a string that documents the known values.
+fn open_enum(node: &mut Map<String, Value>) -> bool {
+    let Some(Value::Array(values)) = node.get("enum") else {
+        return false;
+    };
+    let is_string = node.get("type").is_none_or(|t| t == "string");
+    if !is_string || !values.iter().all(Value::is_string) {
+        return false;
+    }
+    let known: Vec<String> = values
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|v| format!("`{v}`"))
+        .collect();
+    let description = node
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim_end()
+        .to_string();
+    let note = format!(
+        "Known values: {}. Any other value the service sends is kept as is.",
+        known.join(", ")
+    );
+    node.remove("enum");
+    node.insert("type".into(), json!("string"));
+    node.insert(
+        "description".into(),
+        json!(if description.is_empty() {
+            note
+        } else {
+            format!("{description}\n\n{note}")
+        }),
+    );
+    true
+}
+
+/// Calls `f` on every object inside the schemas only answers use: named schemas reachable from a
+/// 2xx response and from no request body or parameter, and the inline schemas of 2xx responses.
+fn for_each_response_only_schema(spec: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
+    let (requests, responses) = request_and_response_schemas(spec);
+    let schemas = schemas_mut(spec);
+    for name in responses.difference(&requests) {
+        if let Some(schema) = schemas.get_mut(name) {
+            visit_objects_mut(schema, &mut |node| {
+                f(node);
+                true
+            });
+        }
+    }
+    for_each_operation(spec, |_, _, op| {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        for (_, response) in responses
+            .iter_mut()
+            .filter(|(code, _)| code.starts_with('2'))
+        {
+            visit_objects_mut(response, &mut |node| {
+                f(node);
+                true
+            });
+        }
+    });
+}
+
+/// The named schemas requests use (bodies and parameters), and those 2xx answers use, each
+/// closed over `$ref`s.
+fn request_and_response_schemas(spec: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut requests = Vec::new();
+    let mut responses = Vec::new();
+    let paths = spec.get("paths").and_then(Value::as_object);
+    for item in paths.into_iter().flat_map(|p| p.values()) {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        if let Some(shared) = item.get("parameters") {
+            schema_refs(shared, &mut requests);
+        }
+        for (method, op) in item {
+            if !HTTP_METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            for key in ["parameters", "requestBody"] {
+                if let Some(part) = op.get(key) {
+                    schema_refs(part, &mut requests);
+                }
+            }
+            if let Some(body) = op
+                .pointer("/requestBody/$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/requestBodies/"))
+                .and_then(|name| spec.pointer(&format!("/components/requestBodies/{name}")))
+            {
+                schema_refs(body, &mut requests);
+            }
+            let ok = op.get("responses").and_then(Value::as_object);
+            for (_, response) in ok.into_iter().flatten().filter(|(c, _)| c.starts_with('2')) {
+                schema_refs(response, &mut responses);
+            }
+        }
+    }
+    (closure(spec, requests), closure(spec, responses))
+}
+
+/// `roots` and every named schema they reach through `$ref`s.
+fn closure(spec: &Value, mut pending: Vec<String>) -> BTreeSet<String> {
+    let schemas = spec.pointer("/components/schemas");
+    let mut seen = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if seen.insert(name.clone())
+            && let Some(schema) = schemas.and_then(|s| s.get(&name))
+        {
+            schema_refs(schema, &mut pending);
+        }
+    }
+    seen
 }
