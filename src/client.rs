@@ -108,6 +108,16 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
     user_agent: String,
+    proxy: ProxySetting,
+    root_certificates: Vec<Vec<u8>>,
+}
+
+/// Where requests go through: the environment's proxy (default), a given one, or none.
+#[derive(Debug)]
+enum ProxySetting {
+    FromEnvironment,
+    Explicit(reqwest::Proxy),
+    Direct,
 }
 
 impl ClientBuilder {
@@ -122,6 +132,8 @@ impl ClientBuilder {
             retry: RetryPolicy::default(),
             http: None,
             user_agent: concat!("appcenter-rust/", env!("CARGO_PKG_VERSION")).to_string(),
+            proxy: ProxySetting::FromEnvironment,
+            root_certificates: Vec::new(),
         }
     }
 
@@ -181,8 +193,36 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (for proxies, certificates, connection pools shared with other
-    /// code). It must not follow redirects: build it with
+    /// Send every request through this proxy (for example
+    /// `reqwest::Proxy::all("http://proxy.corp:3128")?`, with `.basic_auth(..)` or `.no_proxy(..)`
+    /// as needed) instead of the one the environment names.
+    ///
+    /// By default the proxy comes from the environment, as curl reads it: `HTTPS_PROXY` for
+    /// `https` URLs, `HTTP_PROXY` for `http`, `ALL_PROXY` for both (upper or lower case), except
+    /// for the hosts `NO_PROXY` lists. The variables are read when the client is built.
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.proxy = ProxySetting::Explicit(proxy);
+        self
+    }
+
+    /// Connect directly, ignoring the proxy environment variables.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::Direct;
+        self
+    }
+
+    /// Also trust the certificate authorities in `pem` (one or more PEM `CERTIFICATE` blocks), on
+    /// top of the system's: for a corporate proxy that intercepts TLS with its own authority.
+    /// A `pem` that holds no valid certificate makes [`build`](Self::build) fail.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Use this `reqwest::Client` (for connection pools shared with other code, or settings this
+    /// builder does not offer). Proxy and certificate settings of this builder do not apply to it:
+    /// setting both is refused by [`build`](Self::build). It must not follow redirects: build it with
     /// `redirect(reqwest::redirect::Policy::none())`; the crate follows redirects itself so that
     /// the token never goes to another origin, and refuses answers such a client fetched by itself.
     /// Its own timeouts and user agent apply; [`connect_timeout`](Self::connect_timeout) does not.
@@ -195,16 +235,46 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let token = self.token?;
         let base = auth::check_base_url(&self.base_url)?;
+        let customised = !matches!(self.proxy, ProxySetting::FromEnvironment)
+            || !self.root_certificates.is_empty();
         let http = match self.http {
+            Some(_) if customised => {
+                return Err(Error::Config(
+                    "proxy and root certificate settings do not apply to a caller-supplied \
+                     reqwest::Client: set them on that client instead"
+                        .into(),
+                ));
+            }
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                // Redirects are followed by the crate (token dropped off-origin), never by reqwest.
-                .redirect(reqwest::redirect::Policy::none())
-                .referer(false)
-                .user_agent(self.user_agent)
-                .build()
-                .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
+            None => {
+                let mut http = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    // Redirects are followed by the crate (token dropped off-origin), never by reqwest.
+                    .redirect(reqwest::redirect::Policy::none())
+                    .referer(false)
+                    .user_agent(self.user_agent);
+                http = match self.proxy {
+                    // reqwest reads HTTP(S)_PROXY, ALL_PROXY and NO_PROXY itself when building.
+                    ProxySetting::FromEnvironment => http,
+                    ProxySetting::Explicit(proxy) => http.proxy(proxy),
+                    ProxySetting::Direct => http.no_proxy(),
+                };
+                #[cfg(any(feature = "rustls", feature = "native-tls"))]
+                for pem in &self.root_certificates {
+                    let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                        .ok()
+                        .filter(|c| !c.is_empty())
+                        .ok_or_else(|| {
+                            Error::Config(
+                                "add_root_certificates_pem: no valid PEM certificate found".into(),
+                            )
+                        })?;
+                    http = http.tls_certs_merge(certificates);
+                }
+                http.build().map_err(|e| {
+                    Error::Config(format!("could not build the HTTP client: {}", chain(&e)))
+                })?
+            }
         };
         let state = ClientState {
             token,
@@ -222,4 +292,16 @@ impl ClientBuilder {
         );
         Ok(Client { api })
     }
+}
+
+/// An error and its sources, as one line (reqwest's builder error says only "builder error").
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
