@@ -116,7 +116,7 @@ pub struct ClientBuilder {
 #[derive(Debug)]
 enum ProxySetting {
     FromEnvironment,
-    Explicit(reqwest::Proxy),
+    Explicit(Box<reqwest::Proxy>),
     Direct,
 }
 
@@ -201,7 +201,7 @@ impl ClientBuilder {
     /// `https` URLs, `HTTP_PROXY` for `http`, `ALL_PROXY` for both (upper or lower case), except
     /// for the hosts `NO_PROXY` lists. The variables are read when the client is built.
     pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
-        self.proxy = ProxySetting::Explicit(proxy);
+        self.proxy = ProxySetting::Explicit(Box::new(proxy));
         self
     }
 
@@ -256,7 +256,7 @@ impl ClientBuilder {
                 http = match self.proxy {
                     // reqwest reads HTTP(S)_PROXY, ALL_PROXY and NO_PROXY itself when building.
                     ProxySetting::FromEnvironment => http,
-                    ProxySetting::Explicit(proxy) => http.proxy(proxy),
+                    ProxySetting::Explicit(proxy) => http.proxy(*proxy),
                     ProxySetting::Direct => http.no_proxy(),
                 };
                 #[cfg(any(feature = "rustls", feature = "native-tls"))]

@@ -13,6 +13,10 @@
 //!   otherwise).
 //! - One [`Error`] type: every error shape App Center sends becomes an [`ApiError`] with status,
 //!   code, message and correlation id.
+//! - Resilience: one [`RetryPolicy`] (429 and `Retry-After`, 5xx, dropped connections), a
+//!   connect timeout, a per-attempt timeout and a deadline per call; proxies from the
+//!   environment or the builder; extra root certificates.
+//! - [`pagination`]: lazy streams over the pages of the paged operations.
 //! - `mock` (feature `mock`): an offline App Center to test against.
 //!
 //! API areas are cargo features, one per tag of the spec (`account`, `distribute`, ...), all on

@@ -146,14 +146,15 @@ where
     P: DeserializeOwned + Send + 'a,
     T: Send + 'a,
 {
+    struct Follow {
+        client: Generated,
+        first: Url,
+        next: Url,
+        seen: HashSet<String>,
+    }
     enum State<B> {
         First(B),
-        Follow {
-            client: Generated,
-            first: Url,
-            next: Url,
-            seen: HashSet<String>,
-        },
+        Follow(Box<Follow>),
         Done,
     }
     stream::try_unfold(State::First(first), move |state| async move {
@@ -168,12 +169,15 @@ where
                 let seen = HashSet::from([first.to_string()]);
                 (page, client, first, seen)
             }
-            State::Follow {
-                client,
-                first,
-                next,
-                seen,
-            } => (split(fetch(&client, next).await?), client, first, seen),
+            State::Follow(follow) => {
+                let Follow {
+                    client,
+                    first,
+                    next,
+                    seen,
+                } = *follow;
+                (split(fetch(&client, next).await?), client, first, seen)
+            }
         };
         let next = page
             .next
@@ -182,12 +186,12 @@ where
             .and_then(|link| mend_link(&client.baseurl, &first, link))
             .filter(|url| seen.insert(url.to_string()));
         let state = match next {
-            Some(next) if page.more != Some(false) => State::Follow {
+            Some(next) if page.more != Some(false) => State::Follow(Box::new(Follow {
                 client,
                 first,
                 next,
                 seen,
-            },
+            })),
             _ => State::Done,
         };
         Ok(nonempty(page.items, state))

@@ -210,23 +210,26 @@ async fn tls_server() -> String {
 
 #[tokio::test]
 async fn an_extra_root_certificate_is_trusted() {
-    let _env = proxy_env(&[]);
     let base = tls_server().await;
+    let (untrusting, trusting) = {
+        let _env = proxy_env(&[]);
+        let untrusting = Client::builder(TOKEN)
+            .base_url(&base)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let trusting = Client::builder(TOKEN)
+            .base_url(&base)
+            .retry(RetryPolicy::none())
+            .add_root_certificates_pem(include_str!("data/ca.pem"))
+            .build()
+            .unwrap();
+        (untrusting, trusting)
+    };
 
-    let untrusting = Client::builder(TOKEN)
-        .base_url(&base)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
     let err: Error = untrusting.users_get().send().await.unwrap_err().into();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
 
-    let trusting = Client::builder(TOKEN)
-        .base_url(&base)
-        .retry(RetryPolicy::none())
-        .add_root_certificates_pem(include_str!("data/ca.pem"))
-        .build()
-        .unwrap();
     let user = trusting.users_get().send().await.unwrap().into_inner();
     assert_eq!(user.name, "grace");
 }
