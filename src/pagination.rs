@@ -560,6 +560,11 @@ mod tests {
         ] {
             assert_eq!(mend(base, first, link), want, "{link}");
         }
+        // A leading `/api` goes even where the owner/app mending does not apply.
+        assert_eq!(
+            mend(base, first, "/api/v0.1/orgs/acme/apps?$skiptoken=2"),
+            "https://api.appcenter.ms/v0.1/orgs/acme/apps?$skiptoken=2"
+        );
         assert_eq!(
             mend(base, first, "https://elsewhere.example/x?y=1"),
             "https://elsewhere.example/x?y=1"

@@ -49,12 +49,21 @@ fn error_groups(client: &Client) -> appcenter::builder::ErrorsGroupList<'_> {
         )
 }
 
-async fn ids(client: &Client) -> Result<Vec<String>, Error> {
-    error_groups(client)
-        .items()
-        .map_ok(|g| g.0.error_group_id)
-        .try_collect()
+/// Fails the test, rather than hanging it, when a stream does not end.
+async fn bounded<T>(work: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(10), work)
         .await
+        .expect("the stream did not end")
+}
+
+async fn ids(client: &Client) -> Result<Vec<String>, Error> {
+    bounded(
+        error_groups(client)
+            .items()
+            .map_ok(|g| g.0.error_group_id)
+            .try_collect(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -90,7 +99,9 @@ async fn three_next_link_pages_with_the_api_prefix_and_without_owner_and_app() {
         .await;
 
     let client = client_for(&server);
-    let pages: Vec<Vec<_>> = error_groups(&client).pages().try_collect().await.unwrap();
+    let pages: Vec<Vec<_>> = bounded(error_groups(&client).pages().try_collect())
+        .await
+        .unwrap();
 
     let ids: Vec<Vec<String>> = pages
         .iter()
@@ -321,15 +332,17 @@ async fn skip_pages_stop_at_the_total_and_on_a_server_that_ignores_skip() {
         .mount(&server)
         .await;
     let client = client_for(&server);
-    let got: Vec<String> = client
-        .errors_available_versions()
-        .owner_name("me")
-        .app_name("my-app")
-        .start(start)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let got: Vec<String> = bounded(
+        client
+            .errors_available_versions()
+            .owner_name("me")
+            .app_name("my-app")
+            .start(start)
+            .items()
+            .try_collect(),
+    )
+    .await
+    .unwrap();
     assert_eq!(got, ["1.0"]);
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
@@ -377,15 +390,17 @@ async fn continuation_tokens_chain_pages_and_a_repeated_token_stops() {
         .await;
 
     let client = client_for(&server);
-    let got: Vec<String> = client
-        .crash_groups_list()
-        .owner_name("me")
-        .app_name("my-app")
-        .items()
-        .map_ok(|g| g.crash_group_id)
-        .try_collect()
-        .await
-        .unwrap();
+    let got: Vec<String> = bounded(
+        client
+            .crash_groups_list()
+            .owner_name("me")
+            .app_name("my-app")
+            .items()
+            .map_ok(|g| g.crash_group_id)
+            .try_collect(),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(got, ["c1", "c2", "c3", "c4"]);
 }
