@@ -169,9 +169,11 @@ async fn every_kind_is_matchable() {
 
 #[tokio::test]
 async fn an_app_token_refused_by_a_user_endpoint_says_what_to_do() {
+    // The service's own words (quoted in microsoft/appcenter-cli#2465 and
+    // MicrosoftDocs/appcenter-docs#1341), "a app" included.
     let (err, api) = error_for(
         403,
-        r#"{"code":"Forbidden","message":"An app API token cannot be used to call this endpoint"}"#,
+        r#"{"code":"Forbidden","message":"A app API token cannot be used to make requests to this endpoint. Please use a user API token."}"#,
         "application/json",
     )
     .await;
