@@ -120,7 +120,10 @@ impl Default for Config {
 #[derive(Clone, Debug)]
 enum Chunk {
     Bytes(Vec<u8>),
-    Digest { len: u64, digest: u64 },
+    Digest {
+        len: u64,
+        digest: u64,
+    },
     /// Held from an earlier, resumed upload (never sent in this one).
     Earlier,
 }
@@ -198,9 +201,7 @@ fn route(request: &Request) -> Option<Route> {
     let method = request.method.as_str();
     Some(match (method, s.as_slice()) {
         ("POST", ["v0.1", "apps", _, _, "uploads", "releases"]) => Route::Create,
-        ("PATCH" | "GET", ["v0.1", "apps", _, _, "uploads", "releases", _]) => {
-            Route::UploadStatus
-        }
+        ("PATCH" | "GET", ["v0.1", "apps", _, _, "uploads", "releases", _]) => Route::UploadStatus,
         ("PUT", ["v0.1", "apps", _, _, "releases", _]) => Route::Release,
         ("GET", ["v0.1", "apps", _, _, "distribution_groups", name]) => {
             Route::Group(name.to_string())
@@ -208,13 +209,22 @@ fn route(request: &Request) -> Option<Route> {
         ("GET", ["v0.1", "apps", _, _, "distribution_stores", name]) => {
             Route::Store(name.to_string())
         }
-        ("POST", ["v0.1", "apps", _, _, "releases", _, kind @ ("groups" | "stores" | "testers")]) => {
-            Route::AddDestination(match *kind {
-                "groups" => "group",
-                "stores" => "store",
-                _ => "tester",
-            })
-        }
+        (
+            "POST",
+            [
+                "v0.1",
+                "apps",
+                _,
+                _,
+                "releases",
+                _,
+                kind @ ("groups" | "stores" | "testers"),
+            ],
+        ) => Route::AddDestination(match *kind {
+            "groups" => "group",
+            "stores" => "store",
+            _ => "tester",
+        }),
         ("POST", ["upload", "set_metadata", _]) => Route::SetMetadata,
         ("POST", ["upload", "upload_chunk", _]) => Route::UploadChunk,
         ("POST", ["upload", "finished", _]) => Route::Finished,
@@ -306,9 +316,10 @@ impl Respond for Flow {
                 }
                 let mandatory = body["mandatory_update"].as_bool().unwrap_or(false);
                 state.distributed.push((kind.to_string(), body.clone()));
-                let id = body["id"].as_str().map(str::to_string).unwrap_or_else(|| {
-                    MockAppCenter::destination_id(email).to_string()
-                });
+                let id = body["id"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| MockAppCenter::destination_id(email).to_string());
                 let mut answer = json!({ "id": id, "mandatory_update": mandatory });
                 if kind == "tester" {
                     answer["email"] = json!(email);
@@ -468,7 +479,10 @@ fn finished(state: &mut State) -> ResponseTemplate {
 
 fn patch_status(state: &mut State, request: &Request) -> ResponseTemplate {
     let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
-    let status = body["upload_status"].as_str().unwrap_or_default().to_string();
+    let status = body["upload_status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     state.statuses_set.push(status.clone());
     if status == "uploadFinished" {
         let complete = state
@@ -494,9 +508,7 @@ fn poll(state: &mut State) -> ResponseTemplate {
     if state.config.poll_failures.0 > 0 {
         state.config.poll_failures.0 -= 1;
         return match state.config.poll_failures.1 {
-            PollFailure::ServiceUnavailable => {
-                error(503, "ServiceUnavailable", "injected failure")
-            }
+            PollFailure::ServiceUnavailable => error(503, "ServiceUnavailable", "injected failure"),
             PollFailure::HtmlNotFound => ResponseTemplate::new(404)
                 .set_body_raw("<html><body>404 Not Found</body></html>", "text/html"),
         };

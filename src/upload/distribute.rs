@@ -139,8 +139,11 @@ impl Target<'_> {
         let body = response.bytes().await.map_err(from_reqwest)?;
         if status.is_client_error() || status.is_server_error() {
             // `execute` rewrote the error body into this shape.
-            let error: AppCenterErrorBody = serde_json::from_slice(&body)
-                .map_err(|source| Error::Decode { source, body: body.clone() })?;
+            let error: AppCenterErrorBody =
+                serde_json::from_slice(&body).map_err(|source| Error::Decode {
+                    source,
+                    body: body.clone(),
+                })?;
             return Err(Error::Api(ApiError::from_body(status, error)));
         }
         if !status.is_success() {

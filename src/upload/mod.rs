@@ -414,7 +414,10 @@ impl<'a> ReleaseUpload<'a> {
         if metadata.len() == 0 {
             return invalid(format!("{} is empty", self.path.display()));
         }
-        let Some(file_name) = self.path.file_name().map(|n| n.to_string_lossy().into_owned())
+        let Some(file_name) = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
         else {
             return invalid(format!("{} has no file name", self.path.display()));
         };
@@ -465,7 +468,10 @@ impl<'a> ReleaseUpload<'a> {
 
         let mut rounds = 0;
         loop {
-            let missing = domain.finished().await.map_err(transfer(Step::FinishUpload))?;
+            let missing = domain
+                .finished()
+                .await
+                .map_err(transfer(Step::FinishUpload))?;
             if missing.is_empty() {
                 break;
             }
@@ -512,7 +518,9 @@ impl<'a> ReleaseUpload<'a> {
     /// Best effort: the upload failed before the release existed; tell the service to drop it.
     /// A failure here is ignored, the original error is what the caller needs.
     async fn cancel(&self, upload_id: Uuid) {
-        let _ = self.set_status(upload_id, UploadStatus::UploadCanceled).await;
+        let _ = self
+            .set_status(upload_id, UploadStatus::UploadCanceled)
+            .await;
     }
 }
 

@@ -78,7 +78,8 @@ impl Reporter {
 
     pub(crate) fn chunk_sent(&mut self, bytes: u64) {
         self.progress.chunks_done += 1;
-        self.progress.bytes_sent = (self.progress.bytes_sent + bytes).min(self.progress.total_bytes);
+        self.progress.bytes_sent =
+            (self.progress.bytes_sent + bytes).min(self.progress.total_bytes);
         self.emit();
     }
 
