@@ -37,7 +37,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         let (owner, app) = app.split_once('/').ok_or("OWNER/APP expected")?;
         let client = appcenter::Client::from_env()?;
         let groups = groups.to_vec();
-        (client, file.into(), owner.to_string(), app.to_string(), groups, None)
+        (
+            client,
+            file.into(),
+            owner.to_string(),
+            app.to_string(),
+            groups,
+            None,
+        )
     } else {
         println!(
             "{} is not set: uploading a sample file to the embedded mock App Center",
@@ -51,7 +58,14 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         let file = sample_file(24 * 1024 * 1024)?;
         let groups = vec!["Beta testers".to_string(), "QA team/Berlin".to_string()];
         let client = mock.client();
-        (client, file, "my-org".into(), "my-app".into(), groups, Some(mock))
+        (
+            client,
+            file,
+            "my-org".into(),
+            "my-app".into(),
+            groups,
+            Some(mock),
+        )
     };
 
     let mut upload = client
@@ -85,7 +99,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// Draws one line: `[#####.....]  45%  10.8/24.0 MiB  chunks 22/48  uploading`.
 fn draw(p: &Progress) {
     const WIDTH: u64 = 30;
-    let filled = (p.bytes_sent * WIDTH).checked_div(p.total_bytes).unwrap_or(0);
+    let filled = (p.bytes_sent * WIDTH)
+        .checked_div(p.total_bytes)
+        .unwrap_or(0);
     let percent = (p.bytes_sent * 100).checked_div(p.total_bytes).unwrap_or(0);
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     let phase = match p.phase {
