@@ -258,8 +258,11 @@ impl Respond for Flow {
         );
         if upload_domain {
             state.upload_domain_requests.push(received);
-            if let Err(refusal) = check_upload_token(request) {
-                return refusal;
+            if !upload_token_ok(request) {
+                return ResponseTemplate::new(401).set_body_json(json!({
+                    "error": true,
+                    "message": "the upload token is missing, repeated or not encoded exactly once",
+                }));
             }
             return match route {
                 Route::SetMetadata => set_metadata(&mut state, request),
@@ -358,19 +361,13 @@ pub fn encoded_upload_token() -> String {
 }
 
 /// The upload domain takes the upload token once, encoded once, in the query.
-fn check_upload_token(request: &Request) -> Result<(), ResponseTemplate> {
+fn upload_token_ok(request: &Request) -> bool {
     let query = request.url.query().unwrap_or_default();
     let tokens: Vec<&str> = query
         .split('&')
         .filter_map(|pair| pair.strip_prefix("token="))
         .collect();
-    if tokens != [encoded_upload_token().as_str()] {
-        return Err(ResponseTemplate::new(401).set_body_json(json!({
-            "error": true,
-            "message": "the upload token is missing, repeated or not encoded exactly once",
-        })));
-    }
-    Ok(())
+    tokens == [encoded_upload_token().as_str()]
 }
 
 fn query_value(request: &Request, key: &str) -> Option<String> {
