@@ -27,11 +27,18 @@ use std::time::{Duration, Instant};
 
 use appcenter::mock::{Keep, MockAppCenter, digest};
 
-const FILE_SIZE: u64 = 256 * 1024 * 1024;
 const CHUNK_SIZE: u64 = 4 * 1024 * 1024;
-const RUNS: usize = 3;
 const ROLE: &str = "APPCENTER_BENCH_ROLE";
 
+/// File size and runs: the benchmark under `cargo bench` (which passes `--bench`); a quick
+/// smoke run under `cargo test --all-targets`, so the benchmark cannot rot unnoticed.
+fn plan() -> (u64, usize) {
+    if std::env::args().any(|a| a == "--bench") {
+        (256 * 1024 * 1024, 3)
+    } else {
+        (16 * 1024 * 1024 + 5, 1)
+    }
+}
 /// Counts live heap bytes and their peak.
 struct Counting;
 
@@ -158,9 +165,10 @@ impl Server {
 
 #[tokio::main]
 async fn bench() {
+    let (file_size, runs) = plan();
     let path = std::env::temp_dir().join(format!("appcenter-bench-{}.apk", std::process::id()));
-    write_file(&path);
-    let expected = expected_summary(&path);
+    write_file(&path, file_size);
+    let expected = expected_summary(&path, file_size);
     let mut server = Server::start();
     let client = appcenter::Client::builder(MockAppCenter::TOKEN)
         .base_url(&server.uri)
@@ -174,7 +182,7 @@ async fn bench() {
     let mut upload_peak = 0;
     let mut hwm_after_upload = 0;
     let mut bytes = None;
-    for run in 0..RUNS {
+    for run in 0..runs {
         let live = LIVE.load(Ordering::Relaxed);
         PEAK.store(live, Ordering::Relaxed);
         let started = Instant::now();
@@ -210,13 +218,13 @@ async fn bench() {
             .await
             .unwrap();
         plain_times.push(started.elapsed());
-        assert_eq!(answer["len"], FILE_SIZE);
+        assert_eq!(answer["len"], file_size);
     }
     drop(server.stdin);
     let _ = server.child.wait();
     let _ = std::fs::remove_file(&path);
 
-    let mib = FILE_SIZE as f64 / (1024.0 * 1024.0);
+    let mib = file_size as f64 / (1024.0 * 1024.0);
     let median = |times: &mut Vec<Duration>| {
         times.sort();
         times[times.len() / 2]
@@ -224,7 +232,7 @@ async fn bench() {
     let upload = median(&mut upload_times);
     let plain = median(&mut plain_times);
     println!(
-        "file: {mib:.0} MiB, chunks of {} MiB, {RUNS} runs each, medians",
+        "file: {mib:.0} MiB, chunks of {} MiB, {runs} runs each, medians",
         CHUNK_SIZE >> 20
     );
     println!(
@@ -252,30 +260,33 @@ async fn bench() {
     );
 }
 
-/// Writes `FILE_SIZE` deterministic bytes, a piece at a time (never the whole file in memory).
-fn write_file(path: &Path) {
+/// Writes `size` deterministic bytes, a piece at a time (never the whole file in memory).
+fn write_file(path: &Path, size: u64) {
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     let mut piece = vec![0u8; 1024 * 1024];
-    for _ in 0..FILE_SIZE / piece.len() as u64 {
+    let mut left = size;
+    while left > 0 {
         for word in piece.chunks_exact_mut(8) {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             word.copy_from_slice(&x.to_le_bytes());
         }
-        file.write_all(&piece).unwrap();
+        let n = left.min(piece.len() as u64);
+        file.write_all(&piece[..n as usize]).unwrap();
+        left -= n;
     }
     file.flush().unwrap();
 }
 
 /// The summary the server should report for the file.
-fn expected_summary(path: &PathBuf) -> String {
+fn expected_summary(path: &PathBuf, size: u64) -> String {
     let mut file = std::fs::File::open(path).unwrap();
     let mut buffer = vec![0u8; CHUNK_SIZE as usize];
     let mut chunks = Vec::new();
-    for n in 1..=FILE_SIZE.div_ceil(CHUNK_SIZE) {
-        let len = (FILE_SIZE - (n - 1) * CHUNK_SIZE).min(CHUNK_SIZE) as usize;
+    for n in 1..=size.div_ceil(CHUNK_SIZE) {
+        let len = (size - (n - 1) * CHUNK_SIZE).min(CHUNK_SIZE) as usize;
         file.read_exact(&mut buffer[..len]).unwrap();
         chunks.push((n, (len as u64, digest(&buffer[..len]))));
     }
