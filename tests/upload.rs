@@ -825,3 +825,52 @@ async fn a_refused_create_keeps_the_api_error_and_cancels_nothing() {
         serde_json::json!({})
     );
 }
+
+#[tokio::test]
+async fn upload_tokens_never_show_in_errors_or_debug_output() {
+    // The upload domain is unreachable (nothing listens on port 1): a transport error, whose
+    // URL would carry the upload token in its query.
+    let server = wiremock::MockServer::start().await;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let secret = "upload-secret-7f3a";
+    let answer = serde_json::json!({
+        "id": "00000000-0000-0000-0000-000000000001",
+        "package_asset_id": "00000000-0000-0000-0000-000000000002",
+        "upload_domain": "http://127.0.0.1:1",
+        "token": secret,
+        "url_encoded_token": secret,
+    });
+    Mock::given(method("POST"))
+        .and(path("/v0.1/apps/org/app/uploads/releases"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(answer.clone()))
+        .mount(&server)
+        .await;
+    let client = Client::builder("tok")
+        .base_url(server.uri())
+        .retry(fast_retries(2))
+        .build()
+        .unwrap();
+    let path = file("app.apk", &data(10));
+    let error = client
+        .upload_release("org", "app", &path)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            UploadError::Transfer {
+                source: TransferError::Transport(_),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    for shown in [error.to_string(), format!("{error:?}")] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    let created: appcenter::types::CreateReleaseUploadResponse =
+        serde_json::from_value(answer).unwrap();
+    assert!(!format!("{created:?}").contains(secret));
+}
