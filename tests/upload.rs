@@ -874,3 +874,14 @@ async fn upload_tokens_never_show_in_errors_or_debug_output() {
         serde_json::from_value(answer).unwrap();
     assert!(!format!("{created:?}").contains(secret));
 }
+
+#[test]
+fn the_upload_future_can_be_spawned_on_a_multithreaded_runtime() {
+    fn assert_send<T: Send>(_: &T) {}
+    let client = Client::builder("tok").build().unwrap();
+    let future = client
+        .upload_release("org", "app", "app.apk")
+        .on_progress(|_| {})
+        .send();
+    assert_send(&future);
+}

@@ -9,9 +9,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! It also serves the whole release-upload flow (see [`Client::upload_release`]
-//! (crate::Client::upload_release), feature `distribute`): the API endpoints and the upload
-//! domain on the same server, with the failures of [`MockBuilder`] injected, and records what it
+//! It also serves the whole release-upload flow (`Client::upload_release`, feature
+//! `distribute`): the API endpoints and the upload domain on the same server, with the failures of [`MockBuilder`] injected, and records what it
 //! received ([`MockAppCenter::received_file`], [`MockAppCenter::upload_domain_requests`]...).
 //!
 //! Anything not served yet can be added with wiremock on [`MockAppCenter::server`].
