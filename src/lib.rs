@@ -13,6 +13,8 @@
 //!   otherwise).
 //! - One [`Error`] type: every error shape App Center sends becomes an [`ApiError`] with status,
 //!   code, message and correlation id.
+//! - `upload` (feature `distribute`): [`Client::upload_release`] uploads a build and distributes
+//!   it in one call (parallel, resumable, memory-bounded chunk upload; never falsely green).
 //! - `mock` (feature `mock`): an offline App Center to test against.
 //!
 //! API areas are cargo features, one per tag of the spec (`account`, `distribute`, ...), all on
@@ -44,6 +46,8 @@ mod error_body;
 pub mod mock;
 mod retry;
 mod transport;
+#[cfg(feature = "distribute")]
+pub mod upload;
 
 pub use auth::{ApiToken, TOKEN_HEADER};
 pub use client::{BASE_URL_ENV, Client, ClientBuilder, ClientState, DEFAULT_BASE_URL, TOKEN_ENV};
