@@ -17,6 +17,8 @@
 //!   connect timeout, a per-attempt timeout and a deadline per call; proxies from the
 //!   environment or the builder; extra root certificates.
 //! - [`pagination`]: lazy streams over the pages of the paged operations.
+//! - `upload` (feature `distribute`): [`Client::upload_release`] uploads a build and distributes
+//!   it in one call (parallel, resumable, memory-bounded chunk upload; never falsely green).
 //! - `mock` (feature `mock`): an offline App Center to test against.
 //!
 //! API areas are cargo features, one per tag of the spec (`account`, `distribute`, ...), all on
@@ -49,6 +51,8 @@ pub mod mock;
 pub mod pagination;
 mod retry;
 mod transport;
+#[cfg(feature = "distribute")]
+pub mod upload;
 
 pub use auth::{ApiToken, TOKEN_HEADER};
 pub use client::{BASE_URL_ENV, Client, ClientBuilder, ClientState, DEFAULT_BASE_URL, TOKEN_ENV};
