@@ -37,6 +37,8 @@ fn run() -> Result<(), String> {
     let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     let out = Path::new(&out_dir);
     write(&out.join("appcenter.rs"), &code)?;
+    let (app_scoped, app_scoped_count) = pipeline::app_scoped::generate(&code)?;
+    write(&out.join("app_scoped.rs"), &app_scoped)?;
     let mut summary = String::new();
     for (name, count) in report {
         summary.push_str(&format!("fixup {name}: {count}\n"));
@@ -49,7 +51,7 @@ fn run() -> Result<(), String> {
     }
     summary.push_str(&format!(
         "features: {}\nleft out by features: {dropped_ops} operations, {dropped_schemas} schemas\n\
-         structs with redacted Debug: {redacted}\n",
+         structs with redacted Debug: {redacted}\nAppClient methods: {app_scoped_count}\n",
         enabled.join(",")
     ));
     write(&out.join("pipeline-report.txt"), &summary)

@@ -36,6 +36,8 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/appcenter.rs"));
 }
 
+mod app_client;
+mod app_ref;
 mod auth;
 mod client;
 mod error;
@@ -45,6 +47,10 @@ pub mod mock;
 mod retry;
 mod transport;
 
+pub use app_client::AppClient;
+pub use app_ref::{
+    APP_ENV, AppRef, AppRefError, AppRefPart, AppRefProblem, CLI_APP_ENV, MAX_NAME_LEN, OwnerKind,
+};
 pub use auth::{ApiToken, TOKEN_HEADER};
 pub use client::{BASE_URL_ENV, Client, ClientBuilder, ClientState, DEFAULT_BASE_URL, TOKEN_ENV};
 pub use error::{ApiError, ApiErrorKind, Error, Result};
