@@ -44,6 +44,7 @@ mod error;
 mod error_body;
 #[cfg(feature = "mock")]
 pub mod mock;
+mod path_segment;
 mod retry;
 mod transport;
 

@@ -44,7 +44,12 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(String, usize), String> {
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     let mut redact = RedactSecrets::default();
     redact.visit_file_mut(&mut file);
-    Ok((prettyplease::unparse(&file), redact.redacted))
+    super::path_segments::CheckPathSegments::default().visit_file_mut(&mut file);
+    let code = prettyplease::unparse(&file);
+    if code.contains("encode_path(") {
+        return Err("a path parameter escaped the path_segments step".to_string());
+    }
+    Ok((code, redact.redacted))
 }
 
 /// Rust field names (as typify spells the spec's properties) that hold secrets: API tokens,

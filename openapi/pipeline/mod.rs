@@ -11,6 +11,7 @@ pub mod exclusions;
 pub mod features;
 pub mod fixups;
 pub mod generate;
+pub mod path_segments;
 pub mod walk;
 
 /// The files the pipeline reads, relative to the crate root. `build.rs` reruns when one changes.
