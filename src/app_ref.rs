@@ -112,7 +112,7 @@ impl AppRef {
                 if value.trim().is_empty() {
                     continue;
                 }
-                return value.parse().map_err(|e: AppRefError| e.from_variable(var));
+                return value.parse().map_err(|e: AppRefError| e.in_variable(var));
             }
         }
         Err(AppRefError::new(Part::Input, Problem::NotSet, ""))
@@ -467,7 +467,7 @@ impl AppRefError {
         }
     }
 
-    fn from_variable(mut self, variable: &'static str) -> Self {
+    fn in_variable(mut self, variable: &'static str) -> Self {
         self.variable = Some(variable);
         self
     }

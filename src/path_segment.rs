@@ -30,6 +30,7 @@ const NOT_PCHAR: &AsciiSet = &NON_ALPHANUMERIC
 /// `segment` percent-encoded as one path segment; an error for the values that cannot be one:
 /// empty (the request would go to the parent resource), `.` and `..` (URLs resolve them as
 /// relative steps, encoded or not, so the request would go to another resource).
+#[allow(dead_code, reason = "unused when no API area feature is enabled")]
 pub(crate) fn encode(segment: &str) -> Result<String, String> {
     match segment {
         "" => Err("a path parameter is empty".to_string()),

@@ -1,5 +1,9 @@
 //! `client.app(...)`: the app-scoped handle sends its owner and app names in the path, accepts
 //! every input that parses, and user-given path segments reach the server percent-encoded.
+#![cfg_attr(
+    not(all(feature = "account", feature = "distribute")),
+    allow(unused_imports, dead_code)
+)]
 
 use appcenter::{AppRef, AppRefPart, Client, Error, OwnerKind, RetryPolicy};
 use serde_json::json;
@@ -22,10 +26,11 @@ fn app_accepts_every_input_that_parses() {
     let client = Client::new(TOKEN).unwrap();
     let url = Url::parse("https://appcenter.ms/orgs/acme/apps/rocket/crashes").unwrap();
     let app_ref = AppRef::new("acme", "rocket").unwrap();
+    let slug = String::from("acme/rocket");
     let handles = [
         client.app("acme/rocket").unwrap(),
         client.app(String::from("acme/rocket")).unwrap(),
-        client.app(&String::from("acme/rocket")).unwrap(),
+        client.app(&slug).unwrap(),
         client.app(&url).unwrap(),
         client.app(url.clone()).unwrap(),
         client.app(&app_ref).unwrap(),
