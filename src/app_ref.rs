@@ -211,12 +211,14 @@ impl FromStr for AppRef {
             return Self::try_from(&url);
         }
         let lower = input.to_ascii_lowercase();
-        let without_scheme = PORTAL_HOSTS
-            .iter()
-            .chain([&INSTALL_HOST, &API_HOST])
-            .any(|host| lower.starts_with(&format!("{host}/")));
+        // A URL copied without its scheme (browsers hide it). Two parts are always a slug: an
+        // owner may well be called `appcenter.ms`, and no URL of an app has fewer than four.
+        let without_scheme = input.split('/').count() > 2
+            && PORTAL_HOSTS
+                .iter()
+                .chain([&INSTALL_HOST, &API_HOST])
+                .any(|host| lower.starts_with(&format!("{host}/")));
         if without_scheme {
-            // A URL copied without its scheme (browsers hide it).
             let url = Url::parse(&format!("https://{input}"))
                 .map_err(|e| AppRefError::new(Part::Url, Problem::NotAUrl(e), input))?;
             return Self::try_from(&url);
