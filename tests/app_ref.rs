@@ -108,6 +108,21 @@ fn accepted() -> Vec<(String, &'static str, &'static str, Option<OwnerKind>)> {
             "rocket",
             Some(User),
         ),
+        // ... but two parts are a slug, even when the owner's name looks like a host (found by
+        // cargo fuzz: the slug of such an app did not parse back).
+        ("appcenter.ms/rocket".into(), "appcenter.ms", "rocket", None),
+        (
+            "api.appcenter.ms/v0.1".into(),
+            "api.appcenter.ms",
+            "v0.1",
+            None,
+        ),
+        (
+            "https://api.appcenter.ms/v0.1/apps/install.appcenter.ms/users".into(),
+            "install.appcenter.ms",
+            "users",
+            None,
+        ),
         // Install URLs.
         (
             "https://install.appcenter.ms/users/ada/apps/rocket".into(),
@@ -331,6 +346,12 @@ fn refused_forms() -> Vec<Refused> {
             Url,
             NoApp(Some("acme".into())),
             &["belongs to `acme`", "`acme/{app}`"],
+        ),
+        refused(
+            "appcenter.ms/orgs/acme",
+            Url,
+            NoApp(Some("acme".into())),
+            &["belongs to `acme`"],
         ),
         refused(
             "https://appcenter.ms/orgs/acme/apps",
