@@ -11,6 +11,9 @@
 //!   only, never to redirect targets or other hosts, and is never printed; plain `http` is
 //!   refused except to loopback; POST/PUT/PATCH without a body send `{}` (App Center answers 411
 //!   otherwise).
+//! - [`AppRef`]: an app's owner and name, parsed from `owner/app`, portal and install URLs, with
+//!   errors that say what to write instead; [`Client::app`] gives an [`AppClient`] whose methods
+//!   are the operations on that app with both names filled in.
 //! - One [`Error`] type: every error shape App Center sends becomes an [`ApiError`] with status,
 //!   code, message and correlation id.
 //! - `mock` (feature `mock`): an offline App Center to test against.
