@@ -10,11 +10,17 @@ use std::collections::BTreeSet;
 
 use quote::{format_ident, quote};
 
-/// The source of `impl AppClient { ... }` for the generated client `code`, and its method count.
-pub fn generate(code: &str) -> Result<(String, usize), String> {
-    let file =
-        syn::parse_file(code).map_err(|e| format!("the generated client does not parse: {e}"))?;
-    let scoped = app_scoped_builders(&file);
+/// `impl AppClient { ... }`, written to `OUT_DIR/app_scoped.rs`.
+pub struct AppScoped {
+    /// The source.
+    pub code: String,
+    /// How many methods it has.
+    pub methods: usize,
+}
+
+/// The app-scoped methods for the generated client `file`.
+pub fn generate(file: &syn::File) -> Result<AppScoped, String> {
+    let scoped = app_scoped_builders(file);
 
     let mut methods = Vec::new();
     for item in &file.items {
@@ -68,7 +74,10 @@ pub fn generate(code: &str) -> Result<(String, usize), String> {
         }
     })
     .map_err(|e| format!("app-scoped methods do not parse: {e}"))?;
-    Ok((prettyplease::unparse(&file), count))
+    Ok(AppScoped {
+        code: prettyplease::unparse(&file),
+        methods: count,
+    })
 }
 
 /// Names of the structs in `mod builder` with both an `owner_name` and an `app_name` field.

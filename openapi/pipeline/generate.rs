@@ -7,9 +7,13 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use quote::quote;
 use syn::visit_mut::VisitMut;
 
-/// Generates the client source for `spec`. progenitor panics on many spec defects; the panic is
-/// caught and turned into an error that says so, so a refreshed spec fails with a readable message.
-pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(String, usize), String> {
+/// Generates the client source for `spec`, the number of structs with a redacted `Debug`, and
+/// the app-scoped methods (read off the same syntax tree, so it is parsed once). progenitor panics
+/// on many spec defects; the panic is caught and turned into an error that says so, so a
+/// refreshed spec fails with a readable message.
+pub fn generate(
+    spec: &openapiv3::OpenAPI,
+) -> Result<(String, usize, super::app_scoped::AppScoped), String> {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -49,7 +53,8 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(String, usize), String> {
     if code.contains("encode_path(") {
         return Err("a path parameter escaped the path_segments step".to_string());
     }
-    Ok((code, redact.redacted))
+    let app_scoped = super::app_scoped::generate(&file)?;
+    Ok((code, redact.redacted, app_scoped))
 }
 
 /// Rust field names (as typify spells the spec's properties) that hold secrets: API tokens,
