@@ -1,5 +1,5 @@
-//! Runs progenitor on the mended spec, redacts secrets from the generated `Debug` impls and
-//! formats the result.
+//! Runs progenitor on the mended spec, redacts secrets from the generated `Debug` impls, sends
+//! path parameters through the crate's checked encoder (`path_segments.rs`) and formats the result.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -48,7 +48,7 @@ pub fn generate(
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     let mut redact = RedactSecrets::default();
     redact.visit_file_mut(&mut file);
-    super::path_segments::CheckPathSegments::default().visit_file_mut(&mut file);
+    super::path_segments::CheckPathSegments.visit_file_mut(&mut file);
     let code = prettyplease::unparse(&file);
     if code.contains("encode_path(") {
         return Err("a path parameter escaped the path_segments step".to_string());

@@ -16,10 +16,7 @@ use syn::visit_mut::VisitMut;
 
 /// Rewrites the `encode_path(...)` calls of the `format!` invocations that build URLs.
 #[derive(Default)]
-pub struct CheckPathSegments {
-    /// How many calls were rewritten.
-    pub rewritten: usize,
-}
+pub struct CheckPathSegments;
 
 impl VisitMut for CheckPathSegments {
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
@@ -42,7 +39,6 @@ impl CheckPathSegments {
                         continue;
                     };
                     tokens.next();
-                    self.rewritten += 1;
                     out.extend(quote! {
                         crate::path_segment::encode #args .map_err(Error::InvalidRequest)?
                     });
