@@ -16,6 +16,8 @@
 //!   are the operations on that app with both names filled in.
 //! - One [`Error`] type: every error shape App Center sends becomes an [`ApiError`] with status,
 //!   code, message and correlation id.
+//! - `upload` (feature `distribute`): [`Client::upload_release`] uploads a build and distributes
+//!   it in one call (parallel, resumable, memory-bounded chunk upload; never falsely green).
 //! - `mock` (feature `mock`): an offline App Center to test against.
 //!
 //! API areas are cargo features, one per tag of the spec (`account`, `distribute`, ...), all on
@@ -50,6 +52,8 @@ pub mod mock;
 mod path_segment;
 mod retry;
 mod transport;
+#[cfg(feature = "distribute")]
+pub mod upload;
 
 pub use app_client::AppClient;
 pub use app_ref::{
