@@ -54,7 +54,8 @@ impl OwnerKind {
 /// Parsed (with [`FromStr`], [`TryFrom`] or [`AppRef::new`]) from:
 /// - the slug the official CLI prints and takes: `owner/app`;
 /// - a portal URL, `http(s)://(www.)appcenter.ms/users|orgs/{owner}/apps/{app}`, with any trailing
-///   path, query or fragment (`.../distribute/releases/12?tab=1`); the scheme may be left out;
+///   path, query or fragment (`.../distribute/releases/12?tab=1`); the scheme may be left
+///   out (but two `/`-separated parts are always a slug: an owner may be called `appcenter.ms`);
 /// - an install URL, `https://install.appcenter.ms/users|orgs/{owner}/apps/{app}/...`;
 /// - an API URL, `https://api.appcenter.ms/v0.1/apps/{owner}/{app}/...`.
 ///
