@@ -33,11 +33,12 @@ fn run() -> Result<(), String> {
 
     let spec: openapiv3::OpenAPI = serde_json::from_value(spec)
         .map_err(|e| format!("the mended spec is not OpenAPI 3.0: {e}"))?;
-    let (code, redacted) = pipeline::generate::generate(&spec)?;
+    let (code, redacted, app_scoped) = pipeline::generate::generate(&spec)?;
 
     let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     let out = Path::new(&out_dir);
     write(&out.join("appcenter.rs"), &code)?;
+    write(&out.join("app_scoped.rs"), &app_scoped.code)?;
     let mut summary = String::new();
     for (name, count) in report {
         summary.push_str(&format!("fixup {name}: {count}\n"));
@@ -56,8 +57,9 @@ fn run() -> Result<(), String> {
     }
     summary.push_str(&format!(
         "features: {}\nleft out by features: {dropped_ops} operations, {dropped_schemas} schemas\n\
-         structs with redacted Debug: {redacted}\n",
-        enabled.join(",")
+         structs with redacted Debug: {redacted}\nAppClient methods: {}\n",
+        enabled.join(","),
+        app_scoped.methods
     ));
     write(&out.join("pipeline-report.txt"), &summary)
 }

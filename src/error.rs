@@ -35,6 +35,8 @@ pub enum Error {
     InvalidRequest(String),
     /// The client is misconfigured (missing token, refused base URL...).
     Config(String),
+    /// An input does not name an App Center app (see [`AppRef`](crate::AppRef)).
+    AppRef(crate::AppRefError),
 }
 
 impl Error {
@@ -75,6 +77,7 @@ impl fmt::Display for Error {
             }
             Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
             Error::Config(why) => write!(f, "client configuration: {why}"),
+            Error::AppRef(e) => e.fmt(f),
         }
     }
 }
@@ -211,6 +214,12 @@ impl From<progenitor_client::Error<AppCenterErrorBody>> for Error {
             // Raised only by this crate's hooks, for configuration problems (see transport.rs).
             P::Custom(why) => Error::Config(why),
         }
+    }
+}
+
+impl From<crate::AppRefError> for Error {
+    fn from(e: crate::AppRefError) -> Self {
+        Error::AppRef(e)
     }
 }
 

@@ -11,6 +11,9 @@
 //!   only, never to redirect targets or other hosts, and is never printed; plain `http` is
 //!   refused except to loopback; POST/PUT/PATCH without a body send `{}` (App Center answers 411
 //!   otherwise).
+//! - [`AppRef`]: an app's owner and name, parsed from `owner/app`, portal and install URLs, with
+//!   errors that say what to write instead; [`Client::app`] gives an [`AppClient`] whose methods
+//!   are the operations on that app with both names filled in.
 //! - One [`Error`] type: every error shape App Center sends becomes an [`ApiError`] with status,
 //!   code, message and correlation id.
 //! - Resilience: one [`RetryPolicy`] (429 and `Retry-After`, 5xx, dropped connections), a
@@ -42,6 +45,8 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/appcenter.rs"));
 }
 
+mod app_client;
+mod app_ref;
 mod auth;
 mod client;
 mod error;
@@ -49,11 +54,16 @@ mod error_body;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod pagination;
+mod path_segment;
 mod retry;
 mod transport;
 #[cfg(feature = "distribute")]
 pub mod upload;
 
+pub use app_client::AppClient;
+pub use app_ref::{
+    APP_ENV, AppRef, AppRefError, AppRefPart, AppRefProblem, CLI_APP_ENV, MAX_NAME_LEN, OwnerKind,
+};
 pub use auth::{ApiToken, TOKEN_HEADER};
 pub use client::{BASE_URL_ENV, Client, ClientBuilder, ClientState, DEFAULT_BASE_URL, TOKEN_ENV};
 pub use error::{ApiError, ApiErrorKind, Error, Result};

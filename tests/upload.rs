@@ -885,3 +885,39 @@ fn the_upload_future_can_be_spawned_on_a_multithreaded_runtime() {
         .send();
     assert_send(&future);
 }
+
+#[tokio::test]
+async fn a_group_name_never_turns_into_another_path() {
+    let mock = mock().await;
+    let path = file("app.apk", &data(100));
+    // `\` would be read as `/`; `..` would look up `GET /v0.1/apps/org/app/` (the app, whose id
+    // would be taken for the group's).
+    let error = fast_poll(client(&mock).upload_release("org", "app", &path))
+        .group("QA\\Berlin")
+        .group("..")
+        .send()
+        .await
+        .unwrap_err();
+    match &error {
+        UploadError::Distribution { failed, added, .. } => {
+            assert_eq!(failed.len(), 1);
+            assert_eq!(failed[0].destination, Destination::Group("..".into()));
+            assert!(
+                matches!(failed[0].error, appcenter::Error::InvalidRequest(_)),
+                "{:?}",
+                failed[0].error
+            );
+            assert_eq!(*added, [Destination::Group("QA\\Berlin".into())]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let paths: Vec<String> = mock.api_requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        paths.contains(&"/v0.1/apps/org/app/distribution_groups/QA%5CBerlin".to_string()),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.contains(&"/v0.1/apps/org/app/".to_string()),
+        "{paths:?}"
+    );
+}

@@ -1,5 +1,5 @@
-//! Runs progenitor on the mended spec, redacts secrets from the generated `Debug` impls and
-//! formats the result.
+//! Runs progenitor on the mended spec, redacts secrets from the generated `Debug` impls, sends
+//! path parameters through the crate's checked encoder (`path_segments.rs`) and formats the result.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -7,9 +7,13 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use quote::quote;
 use syn::visit_mut::VisitMut;
 
-/// Generates the client source for `spec`. progenitor panics on many spec defects; the panic is
-/// caught and turned into an error that says so, so a refreshed spec fails with a readable message.
-pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(String, usize), String> {
+/// Generates the client source for `spec`, the number of structs with a redacted `Debug`, and
+/// the app-scoped methods (read off the same syntax tree, so it is parsed once). progenitor panics
+/// on many spec defects; the panic is caught and turned into an error that says so, so a
+/// refreshed spec fails with a readable message.
+pub fn generate(
+    spec: &openapiv3::OpenAPI,
+) -> Result<(String, usize, super::app_scoped::AppScoped), String> {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -44,7 +48,13 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(String, usize), String> {
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     let mut redact = RedactSecrets::default();
     redact.visit_file_mut(&mut file);
-    Ok((prettyplease::unparse(&file), redact.redacted))
+    super::path_segments::CheckPathSegments.visit_file_mut(&mut file);
+    let code = prettyplease::unparse(&file);
+    if code.contains("encode_path(") {
+        return Err("a path parameter escaped the path_segments step".to_string());
+    }
+    let app_scoped = super::app_scoped::generate(&file)?;
+    Ok((code, redact.redacted, app_scoped))
 }
 
 /// Rust field names (as typify spells the spec's properties) that hold secrets: API tokens,

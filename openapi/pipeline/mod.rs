@@ -1,14 +1,18 @@
 //! The build pipeline that turns the vendored App Center spec into the generated client.
 //!
 //! `build.rs` runs it as: read [`SPEC_FILES`] → [`fixups::apply_all`] →
-//! [`supplement::merge`] → [`features::retain_enabled_tags`] → [`generate::generate`] → `OUT_DIR/appcenter.rs`.
+//! [`supplement::merge`] → [`features::retain_enabled_tags`] → [`generate::generate`] →
+//! `OUT_DIR/appcenter.rs` and (from the same syntax tree) [`app_scoped::generate`] →
+//! `OUT_DIR/app_scoped.rs`.
 //! Each step is a plain function over the spec (`serde_json::Value`) so it can be read, tested and
 //! reasoned about on its own. Nothing here edits generated code by hand.
 
+pub mod app_scoped;
 pub mod exclusions;
 pub mod features;
 pub mod fixups;
 pub mod generate;
+pub mod path_segments;
 pub mod supplement;
 pub mod walk;
 

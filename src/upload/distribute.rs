@@ -1,6 +1,5 @@
 //! After the release exists: release notes, then each destination (groups, stores, testers).
 
-use progenitor_client::encode_path;
 use reqwest::header::{ACCEPT, HeaderValue};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -11,7 +10,7 @@ use crate::types::{
     AppCenterErrorBody, ReleaseDestinationRequest, ReleaseDetailsUpdateRequest,
     ReleaseStoreDestinationRequest, ReleaseTesterDestinationRequest,
 };
-use crate::{ApiError, Client, Error, transport};
+use crate::{ApiError, Client, Error, path_segment, transport};
 
 /// The app a release belongs to, and how testers are told.
 pub(crate) struct Target<'a> {
@@ -117,12 +116,14 @@ impl Target<'_> {
         struct Group {
             id: Uuid,
         }
+        // A group name reaches the URL as exactly one segment, or the call is refused.
+        let encode = |segment: &str| path_segment::encode(segment).map_err(Error::InvalidRequest);
         let url = format!(
             "{}/v0.1/apps/{}/{}/distribution_groups/{}",
             self.client.base_url(),
-            encode_path(self.owner),
-            encode_path(self.app),
-            encode_path(name)
+            encode(self.owner)?,
+            encode(self.app)?,
+            encode(name)?
         );
         let http = self.client.http();
         let state = self.client.state();
