@@ -30,13 +30,17 @@ fn run() -> Result<(), String> {
         &[pipeline::fixups::ERROR_SCHEMA],
     );
 
-    let spec: openapiv3::OpenAPI = serde_json::from_value(spec)
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone())
         .map_err(|e| format!("the mended spec is not OpenAPI 3.0: {e}"))?;
-    let (code, redacted) = pipeline::generate::generate(&spec)?;
+    let (file, redacted) = pipeline::generate::generate(&openapi)?;
+    let code = prettyplease::unparse(&file);
+    // Only tests/conformance.rs compiles this; writing it costs a build well under a second.
+    let conformance_calls = pipeline::conformance::calls(&spec, &file)?;
 
     let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     let out = Path::new(&out_dir);
     write(&out.join("appcenter.rs"), &code)?;
+    write(&out.join("conformance_calls.rs"), &conformance_calls)?;
     let mut summary = String::new();
     for (name, count) in report {
         summary.push_str(&format!("fixup {name}: {count}\n"));

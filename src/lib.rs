@@ -9,7 +9,7 @@
 //!   (`APPCENTER_ACCESS_TOKEN`, `APPCENTER_BASE_URL`), timeouts, a [`RetryPolicy`].
 //! - Safety: the token ([`ApiToken`]) goes in `X-API-Token` on requests to the API's own origin
 //!   only, never to redirect targets or other hosts, and is never printed; plain `http` is
-//!   refused except to loopback; POST/PUT/PATCH without a body send `{}` (App Center answers 411
+//!   refused except to loopback; POST/PUT/PATCH without a body send `Content-Length: 0` (App Center answers 411
 //!   otherwise).
 //! - One [`Error`] type: every error shape App Center sends becomes an [`ApiError`] with status,
 //!   code, message and correlation id.

@@ -1,5 +1,5 @@
 //! What happens to every request between the generated code and the network: the progenitor
-//! hooks. `pre` adds the token (API origin only) and the `{}` body; `exec` sends with retries,
+//! hooks. `pre` adds the token (API origin only) and `Content-Length: 0` to bodiless writes; `exec` sends with retries,
 //! timeouts and origin-checked redirects, then normalises error bodies; `post` refuses answers
 //! that a caller-supplied `reqwest::Client` fetched from another origin.
 
@@ -42,18 +42,21 @@ impl ClientHooks<Arc<ClientState>> for Generated {
     }
 }
 
-/// The `pre` step, shared with the hand-written workflows: `{}` for a bodiless POST/PUT/PATCH
-/// (App Center answers 411 otherwise), and the token, on requests to the API's origin only.
+/// The `pre` step, shared with the hand-written workflows: an empty body, so `Content-Length: 0`
+/// is sent, for a bodiless POST/PUT/PATCH (App Center's IIS front answers 411 Length Required
+/// otherwise; the spec declares no body there, so none is sent), and the token, on requests to
+/// the API's origin only.
 pub(crate) fn prepare(state: &ClientState, request: &mut Request) {
     if matches!(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH
     ) && request.body().is_none()
     {
-        *request.body_mut() = Some("{}".into());
+        // hyper sends no `Content-Length` for an empty body by itself.
+        *request.body_mut() = Some(reqwest::Body::from(""));
         request
             .headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            .insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
     }
     auth::authorize(request, &state.token, &state.origin);
 }

@@ -51,6 +51,11 @@ pub const FIXUPS: &[Fixup] = &[
         apply: csv_download_as_bytes,
     },
     Fixup {
+        name: "file_download_as_bytes",
+        expected: 1,
+        apply: file_download_as_bytes,
+    },
+    Fixup {
         name: "pipe_delimited_as_string",
         expected: 18,
         apply: pipe_delimited_as_string,
@@ -173,6 +178,32 @@ fn csv_download_as_bytes(spec: &mut Value) -> usize {
             ok["content"] =
                 json!({ "text/csv": { "schema": { "type": "string", "format": "binary" } } });
             changed += 1;
+        }
+    });
+    changed
+}
+
+/// `Errors_ErrorDownload` answers the error's log as a file (`format=json` or `txt`), declared as
+/// Swagger's file type under `application/json`: after [`file_format_as_binary`] progenitor would
+/// decode that JSON into a `String` and fail on any real log. Declare the answer as
+/// `application/octet-stream` so the method returns the bytes as a stream, whatever the format.
+fn file_download_as_bytes(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    for_each_operation(spec, |_, _, op| {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        for (code, response) in responses.iter_mut() {
+            let binary = response
+                .pointer("/content/application~1json/schema/format")
+                .and_then(Value::as_str)
+                == Some("binary");
+            if code.starts_with('2') && binary {
+                response["content"] = json!({
+                    "application/octet-stream": { "schema": { "type": "string", "format": "binary" } }
+                });
+                changed += 1;
+            }
         }
     });
     changed

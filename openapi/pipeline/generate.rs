@@ -7,9 +7,10 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use quote::quote;
 use syn::visit_mut::VisitMut;
 
-/// Generates the client source for `spec`. progenitor panics on many spec defects; the panic is
-/// caught and turned into an error that says so, so a refreshed spec fails with a readable message.
-pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(String, usize), String> {
+/// Generates the client for `spec` (format it with `prettyplease::unparse`), and the number of
+/// structs whose `Debug` was redacted. progenitor panics on many spec defects; the panic is caught
+/// and turned into an error that says so, so a refreshed spec fails with a readable message.
+pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(syn::File, usize), String> {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -44,7 +45,7 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(String, usize), String> {
         .map_err(|e| format!("progenitor produced code that does not parse: {e}"))?;
     let mut redact = RedactSecrets::default();
     redact.visit_file_mut(&mut file);
-    Ok((prettyplease::unparse(&file), redact.redacted))
+    Ok((file, redact.redacted))
 }
 
 /// Rust field names (as typify spells the spec's properties) that hold secrets: API tokens,

@@ -5,6 +5,7 @@
 //! Each step is a plain function over the spec (`serde_json::Value`) so it can be read, tested and
 //! reasoned about on its own. Nothing here edits generated code by hand.
 
+pub mod conformance;
 pub mod exclusions;
 pub mod features;
 pub mod fixups;
