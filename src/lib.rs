@@ -37,16 +37,22 @@ pub mod generated {
 }
 
 mod auth;
+#[cfg(feature = "account")]
+mod avatar;
 mod client;
 mod error;
 mod error_body;
 #[cfg(feature = "mock")]
 pub mod mock;
+mod pipe_delimited;
 mod retry;
 mod transport;
 
 pub use auth::{ApiToken, TOKEN_HEADER};
+#[cfg(feature = "account")]
+pub use avatar::Avatar;
 pub use client::{BASE_URL_ENV, Client, ClientBuilder, ClientState, DEFAULT_BASE_URL, TOKEN_ENV};
 pub use error::{ApiError, ApiErrorKind, Error, Result};
 pub use generated::{ResponseValue, builder, types};
+pub use pipe_delimited::{InvalidPipeDelimited, PipeDelimited};
 pub use retry::RetryPolicy;

@@ -278,7 +278,12 @@ fn setter_type(f: &syn::ImplItemFn) -> Option<proc_macro2::TokenStream> {
             return None;
         };
         match args.args.first()? {
-            syn::GenericArgument::Type(ty) => Some(quote!(#ty)),
+            // `crate::` in the generated code is the `appcenter` crate.
+            syn::GenericArgument::Type(ty) => quote!(#ty)
+                .to_string()
+                .replace("crate ::", "appcenter ::")
+                .parse()
+                .ok(),
             _ => None,
         }
     })

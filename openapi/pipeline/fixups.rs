@@ -56,9 +56,9 @@ pub const FIXUPS: &[Fixup] = &[
         apply: file_download_as_bytes,
     },
     Fixup {
-        name: "pipe_delimited_as_string",
+        name: "pipe_delimited_as_list",
         expected: 18,
-        apply: pipe_delimited_as_string,
+        apply: pipe_delimited_as_list,
     },
     Fixup {
         name: "uniform_error_responses",
@@ -209,11 +209,16 @@ fn file_download_as_bytes(spec: &mut Value) -> usize {
     changed
 }
 
+/// The schema every pipe-delimited query parameter refers to; `generate.rs` replaces it by the
+/// hand-written `appcenter::PipeDelimited` (src/pipe_delimited.rs).
+pub const PIPE_DELIMITED_SCHEMA: &str = "PipeDelimited";
+
 /// `collectionFormat: pipes` (OpenAPI 3 `style: pipeDelimited`) is unsupported by progenitor, which
-/// refuses the spec. Send the parameter as one string; the hand-written layer joins lists with `|`.
-/// Touches the `versions` parameter of 17 `Analytics_*`/`Errors_*` operations and `event_name` of
-/// `Analytics_Events`.
-fn pipe_delimited_as_string(spec: &mut Value) -> usize {
+/// refuses the spec. Point each such parameter at the named schema [`PIPE_DELIMITED_SCHEMA`] (a
+/// string on the wire), which generation replaces by the hand-written list type that joins its
+/// values with `|`: callers pass a list. Touches the `versions` parameter of 17
+/// `Analytics_*`/`Errors_*` operations and `event_name` of `Analytics_Events`.
+fn pipe_delimited_as_list(spec: &mut Value) -> usize {
     let mut changed = 0;
     for_each_operation(spec, |_, _, op| {
         let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
@@ -228,22 +233,22 @@ fn pipe_delimited_as_string(spec: &mut Value) -> usize {
             }
             param.remove("style");
             param.remove("explode");
-            let description = param
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
             param.insert(
-                "description".into(),
-                json!(
-                    format!("{description} (values joined with `|`)")
-                        .trim_start()
-                        .to_string()
-                ),
+                "schema".into(),
+                json!({ "$ref": format!("#/components/schemas/{PIPE_DELIMITED_SCHEMA}") }),
             );
-            param.insert("schema".into(), json!({ "type": "string" }));
             changed += 1;
         }
     });
+    if changed > 0 {
+        schemas_mut(spec).insert(
+            PIPE_DELIMITED_SCHEMA.into(),
+            json!({
+                "type": "string",
+                "description": "A list of values sent as one query value joined with `|`."
+            }),
+        );
+    }
     changed
 }
 

@@ -18,7 +18,13 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(syn::File, usize), String>
         // The crate implements `ClientHooks` for the generated client (token, `{}` body, retries,
         // redirects, error normalisation: src/hooks.rs); `Expected` makes forgetting it a compile error.
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote! { ::std::sync::Arc<crate::client::ClientState> });
+        .with_inner_type(quote! { ::std::sync::Arc<crate::client::ClientState> })
+        // Pipe-delimited query lists (see the fix-up `pipe_delimited_as_list`).
+        .with_replacement(
+            super::fixups::PIPE_DELIMITED_SCHEMA,
+            "crate::PipeDelimited",
+            std::iter::empty(),
+        );
     let mut generator = Generator::new(&settings);
 
     let previous_hook = std::panic::take_hook();
