@@ -6,7 +6,7 @@
 //! recorded here: a refreshed spec that changes a count fails the build with a message naming the
 //! fix-up, so each change of the upstream file is looked at rather than silently absorbed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
@@ -79,6 +79,11 @@ pub const FIXUPS: &[Fixup] = &[
         name: "ref_inline_copies_of_definitions",
         expected: 759,
         apply: ref_inline_copies_of_definitions,
+    },
+    Fixup {
+        name: "polymorphic_subtype_fields_on_base",
+        expected: 10,
+        apply: polymorphic_subtype_fields_on_base,
     },
     Fixup {
         name: "name_error_group_state_enum",
@@ -433,4 +438,125 @@ fn name_error_group_state_enum(spec: &mut Value) -> usize {
     );
     schemas.insert("ErrorGroupStateValue".into(), inline);
     1
+}
+
+/// Swagger 2.0 polymorphism (`discriminator` on a base, subtypes `allOf: [base, {...}]` with an
+/// `x-ms-discriminator-value`): export configurations, push configurations and notification
+/// targets, alerting bug-tracker settings, log containers and their custom properties, shared
+/// connections. Operations name only the base, so the generated type has only the base's fields:
+/// subtype fields could be neither sent nor read.
+///
+/// Add every subtype's fields to its base as optional fields (documented with the discriminator
+/// value they belong to), and add the subtypes' discriminator values to the base's enum where
+/// it lacks them. A field that two subtypes declare differently becomes untyped JSON
+/// (`serde_json::Value`). This rather than `oneOf` variants, because the spec's subtypes do not
+/// make a sound tagged union: several share one discriminator value (three `apple` shared
+/// connections, the log families), and some values are missing from the base's own enum
+/// (`export_blob_configuration`, `apns_config`): a tagged enum would refuse real answers or, as
+/// typify's untagged fallback, silently pick the wrong variant. Returns the bases changed.
+fn polymorphic_subtype_fields_on_base(spec: &mut Value) -> usize {
+    let schemas = schemas_mut(spec);
+    let snapshot = schemas.clone();
+    let mut changed = 0;
+    for (base_name, base) in schemas.iter_mut() {
+        let Some(tag) = base
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let reference = json!({ "$ref": format!("#/components/schemas/{base_name}") });
+        let subtypes: Vec<(&String, &Value)> = snapshot
+            .iter()
+            .filter(|(_, s)| {
+                s.get("allOf")
+                    .and_then(Value::as_array)
+                    .is_some_and(|parts| parts.contains(&reference))
+            })
+            .collect();
+        if subtypes.is_empty() {
+            continue;
+        }
+        let Some(properties) = base.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let own: BTreeSet<String> = properties.keys().cloned().collect();
+        let mut added: BTreeMap<String, Value> = BTreeMap::new();
+        let mut values = Vec::new();
+        for (subtype_name, subtype) in &subtypes {
+            let value = subtype
+                .get("x-ms-discriminator-value")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            values.extend(value.clone());
+            let which = value.map_or_else(
+                || format!("`{subtype_name}`"),
+                |v| format!("`{tag}` `{v}`"),
+            );
+            let Some(fields) = subtype.get("properties").and_then(Value::as_object) else {
+                continue;
+            };
+            for (field, schema) in fields {
+                if own.contains(field) {
+                    continue;
+                }
+                match added.get_mut(field) {
+                    Some(existing) if same_shape(existing, schema) => {}
+                    Some(existing) => {
+                        *existing = json!({
+                            "description": "Differs by subtype: see the subtypes of this type in the API reference."
+                        });
+                    }
+                    None => {
+                        let mut schema = schema.clone();
+                        if let Some(map) = schema.as_object_mut()
+                            && !map.contains_key("$ref")
+                        {
+                            let text = map
+                                .get("description")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default();
+                            map.insert(
+                                "description".into(),
+                                json!(format!("{text} (with {which})").trim_start()),
+                            );
+                        }
+                        added.insert(field.clone(), schema);
+                    }
+                }
+            }
+        }
+        properties.extend(added);
+        if let Some(tag_enum) = properties
+            .get_mut(&tag)
+            .and_then(|t| t.get_mut("enum"))
+            .and_then(Value::as_array_mut)
+        {
+            for value in values {
+                if !tag_enum.contains(&json!(value)) {
+                    tag_enum.push(json!(value));
+                }
+            }
+        }
+        changed += 1;
+    }
+    changed
+}
+
+/// Whether two schemas describe the same value (descriptions aside).
+fn same_shape(a: &Value, b: &Value) -> bool {
+    fn strip(v: &Value) -> Value {
+        match v {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter(|(k, _)| k.as_str() != "description")
+                    .map(|(k, v)| (k.clone(), strip(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
+            other => other.clone(),
+        }
+    }
+    strip(a) == strip(b)
 }
