@@ -82,7 +82,7 @@ pub const FIXUPS: &[Fixup] = &[
     },
     Fixup {
         name: "polymorphic_subtype_fields_on_base",
-        expected: 10,
+        expected: 11,
         apply: polymorphic_subtype_fields_on_base,
     },
     Fixup {
@@ -454,10 +454,14 @@ fn name_error_group_state_enum(spec: &mut Value) -> usize {
 /// connections, the log families), and some values are missing from the base's own enum
 /// (`export_blob_configuration`, `apns_config`): a tagged enum would refuse real answers or, as
 /// typify's untagged fallback, silently pick the wrong variant. Returns the bases changed.
+///
+/// First, inline copies of a base outside the definitions (the export configuration body under
+/// `components/requestBodies`, which [`ref_inline_copies_of_definitions`] does not visit) become
+/// `$ref`s to it, so they get the subtype fields too; they count as changed places.
 fn polymorphic_subtype_fields_on_base(spec: &mut Value) -> usize {
+    let mut changed = ref_inline_polymorphic_bases(spec);
     let schemas = schemas_mut(spec);
     let snapshot = schemas.clone();
-    let mut changed = 0;
     for (base_name, base) in schemas.iter_mut() {
         let Some(tag) = base
             .pointer("/discriminator/propertyName")
@@ -540,6 +544,44 @@ fn polymorphic_subtype_fields_on_base(spec: &mut Value) -> usize {
             }
         }
         changed += 1;
+    }
+    changed
+}
+
+/// Replaces inline copies of polymorphic bases in paths and request bodies by `$ref`s. A copy is
+/// recognised by its discriminator, description, property names and required list (its nested
+/// schemas may be spelled inline where the definition has `$ref`s).
+fn ref_inline_polymorphic_bases(spec: &mut Value) -> usize {
+    fn signature(schema: &Map<String, Value>) -> Option<String> {
+        let discriminator = schema.get("discriminator")?;
+        let names: Vec<&String> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().collect())
+            .unwrap_or_default();
+        Some(json!([discriminator, schema.get("description"), names, schema.get("required")]).to_string())
+    }
+    let bases: BTreeMap<String, String> = schemas_mut(spec)
+        .iter()
+        .filter_map(|(name, schema)| Some((signature(schema.as_object()?)?, name.clone())))
+        .collect();
+    let mut changed = 0;
+    let mut replace = |node: &mut Map<String, Value>| {
+        let Some(name) = signature(node).and_then(|s| bases.get(&s)) else {
+            return true;
+        };
+        *node = Map::from_iter([(
+            "$ref".to_string(),
+            json!(format!("#/components/schemas/{name}")),
+        )]);
+        changed += 1;
+        false
+    };
+    if let Some(paths) = spec.get_mut("paths") {
+        visit_objects_mut(paths, &mut replace);
+    }
+    if let Some(bodies) = spec.pointer_mut("/components/requestBodies") {
+        visit_objects_mut(bodies, &mut replace);
     }
     changed
 }
