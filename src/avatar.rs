@@ -147,8 +147,9 @@ impl Client {
     ) -> Result<ResponseValue<T>, Error> {
         let api = self.api();
         let (body, boundary) = avatar.form()?;
-        let content_type = HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
-            .expect("the boundary is a valid header value");
+        let content_type =
+            HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
+                .expect("the boundary is a valid header value");
         let mut request = api
             .client()
             .post(format!("{}{path}", api.baseurl()))
@@ -173,11 +174,10 @@ impl Client {
         if status.is_success() {
             Ok(ResponseValue::<T>::from_response::<types::AppCenterErrorBody>(response).await?)
         } else if status.is_client_error() || status.is_server_error() {
-            let body =
-                ResponseValue::<types::AppCenterErrorBody>::from_response::<types::AppCenterErrorBody>(
-                    response,
-                )
-                .await?;
+            let body = ResponseValue::<types::AppCenterErrorBody>::from_response::<
+                types::AppCenterErrorBody,
+            >(response)
+            .await?;
             Err(progenitor_client::Error::ErrorResponse(body).into())
         } else {
             Err(Error::UnexpectedStatus(status))

@@ -38,8 +38,14 @@ fn parse_multipart(content_type: &str, body: &[u8]) -> (String, String, Vec<u8>)
         .to_string();
     let start = format!("--{boundary}\r\n");
     let end = format!("\r\n--{boundary}--\r\n");
-    assert!(body.starts_with(start.as_bytes()), "body starts with the boundary");
-    assert!(body.ends_with(end.as_bytes()), "body ends with the closing boundary");
+    assert!(
+        body.starts_with(start.as_bytes()),
+        "body starts with the boundary"
+    );
+    assert!(
+        body.ends_with(end.as_bytes()),
+        "body ends with the closing boundary"
+    );
     let inner = &body[start.len()..body.len() - end.len()];
     let split = inner.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let headers = String::from_utf8(inner[..split].to_vec()).unwrap();
@@ -65,7 +71,12 @@ async fn an_app_avatar_is_sent_as_a_multipart_file_and_the_app_comes_back() {
     assert_eq!(app.icon_url.as_deref(), Some("https://example.com/new.png"));
 
     let request = &server.received_requests().await.unwrap()[0];
-    let content_type = request.headers.get("content-type").unwrap().to_str().unwrap();
+    let content_type = request
+        .headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap();
     let (_, part_headers, content) = parse_multipart(content_type, &request.body);
     assert_eq!(
         part_headers,
@@ -103,12 +114,23 @@ async fn an_org_avatar_is_retried_with_the_same_body_after_a_429() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(org.avatar_url.as_deref(), Some("https://example.com/org.gif"));
+    assert_eq!(
+        org.avatar_url.as_deref(),
+        Some("https://example.com/org.gif")
+    );
 
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2);
-    assert_eq!(requests[0].body, requests[1].body, "the retry sends the same form");
-    let content_type = requests[1].headers.get("content-type").unwrap().to_str().unwrap();
+    assert_eq!(
+        requests[0].body, requests[1].body,
+        "the retry sends the same form"
+    );
+    let content_type = requests[1]
+        .headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap();
     let (_, part_headers, content) = parse_multipart(content_type, &requests[1].body);
     assert!(part_headers.ends_with("Content-Type: image/gif"));
     assert_eq!(content, PNG);
@@ -154,8 +176,17 @@ async fn the_boundary_never_occurs_in_the_image() {
         .unwrap();
 
     let request = &server.received_requests().await.unwrap()[0];
-    let content_type = request.headers.get("content-type").unwrap().to_str().unwrap();
+    let content_type = request
+        .headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap();
     let (boundary, _, content) = parse_multipart(content_type, &request.body);
     assert_eq!(content, tricky);
-    assert!(!tricky.windows(boundary.len()).any(|w| w == boundary.as_bytes()));
+    assert!(
+        !tricky
+            .windows(boundary.len())
+            .any(|w| w == boundary.as_bytes())
+    );
 }

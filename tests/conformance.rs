@@ -47,6 +47,8 @@ const SEEDS: &[&str] = &["1", "20260522", "7777"];
 
 /// What one call returns: `Err` says why the operation failed.
 type Call<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+/// A function that makes one operation's call.
+type CallFn = for<'a> fn(&'a Client) -> Call<'a>;
 
 /// A sample argument, from the JSON the pipeline derived from the spec.
 fn sample<T: serde::de::DeserializeOwned>(argument: &str, json: &str) -> Result<T, String> {
@@ -55,9 +57,7 @@ fn sample<T: serde::de::DeserializeOwned>(argument: &str, json: &str) -> Result<
 }
 
 /// Whether a call was accepted and its answer decoded.
-fn finish<T>(
-    result: Result<ResponseValue<T>, GenError<AppCenterErrorBody>>,
-) -> Result<(), String> {
+fn finish<T>(result: Result<ResponseValue<T>, GenError<AppCenterErrorBody>>) -> Result<(), String> {
     result.map(|_| ()).map_err(describe)
 }
 
@@ -105,7 +105,7 @@ fn describe(error: GenError<AppCenterErrorBody>) -> String {
 include!(concat!(env!("OUT_DIR"), "/conformance_calls.rs"));
 
 /// The hand-written operations (not generated, so not in `CALLS`), called the same way.
-const HAND_WRITTEN: &[(&str, for<'a> fn(&'a Client) -> Call<'a>)] = &[
+const HAND_WRITTEN: &[(&str, CallFn)] = &[
     ("apps_update_avatar", |client| {
         Box::pin(async move {
             let avatar = appcenter::Avatar::new(&b"\x89PNG\r\n\x1a\nsample"[..], "logo.png");
@@ -150,7 +150,11 @@ async fn prism_refuses_invalid_requests(url: &str) {
         .send()
         .await
         .unwrap();
-    assert_eq!(missing_fields.status(), 422, "Prism validates request bodies");
+    assert_eq!(
+        missing_fields.status(),
+        422,
+        "Prism validates request bodies"
+    );
     let no_token = http.get(format!("{url}/v0.1/user")).send().await.unwrap();
     assert_eq!(no_token.status(), 401, "Prism checks the security scheme");
 }
@@ -194,8 +198,10 @@ impl Prism {
             .local_addr()
             .unwrap()
             .port();
-        let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/bifrost.swagger.before.json");
-        let log = std::fs::File::create(report_dir().join(format!("prism-seed-{seed}.log"))).unwrap();
+        let spec =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/bifrost.swagger.before.json");
+        let log =
+            std::fs::File::create(report_dir().join(format!("prism-seed-{seed}.log"))).unwrap();
         let child = Command::new("node")
             .arg(entry)
             .args(["mock", "--dynamic", "--seed", seed, "--host", "127.0.0.1"])
@@ -205,7 +211,9 @@ impl Prism {
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
-            .unwrap_or_else(|e| panic!("could not run `node` to start Prism ({e}): install Node.js"));
+            .unwrap_or_else(|e| {
+                panic!("could not run `node` to start Prism ({e}): install Node.js")
+            });
         let prism = Prism {
             child,
             url: format!("http://127.0.0.1:{port}"),
@@ -297,7 +305,10 @@ async fn every_operation_is_accepted_by_prism_and_its_answer_decodes() {
         .map(|rest| &rest[..rest.find('"').unwrap()])
         .collect();
     let called: BTreeSet<&str> = CALLS.iter().map(|(id, _)| *id).collect();
-    assert_eq!(called, generated, "every generated operation must have a call");
+    assert_eq!(
+        called, generated,
+        "every generated operation must have a call"
+    );
 
     let entry = install_prism();
     let failures = run_all(&entry).await;

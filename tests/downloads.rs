@@ -59,9 +59,14 @@ async fn an_error_download_is_returned_as_bytes_in_either_format() {
     let text = "Exception: NullReferenceException\n  at Foo.Bar()\n";
     let json = r#"{"exception":{"type":"NullReferenceException","frames":[]}}"#;
     let server = MockServer::start().await;
-    for (format, body, media) in [("txt", text, "text/plain"), ("json", json, "application/json")] {
+    for (format, body, media) in [
+        ("txt", text, "text/plain"),
+        ("json", json, "application/json"),
+    ] {
         Mock::given(method("GET"))
-            .and(path("/v0.1/apps/contoso/my-app/errors/errorGroups/g1/errors/e1/download"))
+            .and(path(
+                "/v0.1/apps/contoso/my-app/errors/errorGroups/g1/errors/e1/download",
+            ))
             .and(query_param("format", format))
             .respond_with(ResponseTemplate::new(200).set_body_raw(body, media))
             .expect(1)

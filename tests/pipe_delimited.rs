@@ -44,7 +44,11 @@ async fn a_list_of_versions_goes_out_joined_with_pipes() {
 
     let request = &server.received_requests().await.unwrap()[0];
     assert!(
-        request.url.query().unwrap().contains("versions=1.0%7C2.0+%2835%29"),
+        request
+            .url
+            .query()
+            .unwrap()
+            .contains("versions=1.0%7C2.0+%2835%29"),
         "query: {:?}",
         request.url.query()
     );

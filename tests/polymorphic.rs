@@ -112,7 +112,10 @@ async fn an_export_configuration_subtype_is_sent_and_read_with_its_fields() {
         .body_map(|b| {
             b.type_(types::ExportConfigurationType::ApplicationInsightsLinkedSubscription)
                 .subscription_id(Some("sub-42".to_string()))
-                .export_entities(vec![types::ExportEntity::Crashes, types::ExportEntity::Errors])
+                .export_entities(vec![
+                    types::ExportEntity::Crashes,
+                    types::ExportEntity::Errors,
+                ])
         })
         .send()
         .await
@@ -190,5 +193,8 @@ async fn log_containers_are_read_with_each_log_subtypes_fields() {
         container.logs[0].session_id.unwrap().to_string(),
         "6a1c3e6e-3a63-4b8e-9b0e-5a2b41f1d0c4"
     );
-    assert_eq!(container.logs[1].push_token.as_deref(), Some("push-token-1"));
+    assert_eq!(
+        container.logs[1].push_token.as_deref(),
+        Some("push-token-1")
+    );
 }

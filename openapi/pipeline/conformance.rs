@@ -35,7 +35,9 @@ pub fn calls(spec: &Value, file: &syn::File) -> Result<String, String> {
     let mut calls = Vec::new();
     for (method, builder) in client_methods(file) {
         let Some(b) = builders.get(&builder) else {
-            return Err(format!("conformance: no builder `{builder}` for `{method}`"));
+            return Err(format!(
+                "conformance: no builder `{builder}` for `{method}`"
+            ));
         };
         let Some(op) = ops.get(&key(&b.operation_id)) else {
             return Err(format!(
@@ -73,7 +75,7 @@ pub fn calls(spec: &Value, file: &syn::File) -> Result<String, String> {
     Ok(render(&calls))
 }
 
-/// The Rust source for `calls`. The test defines `Call`, `Failure`, `sample`, `finish` and
+/// The Rust source for `calls`. The test defines `Call`, `CallFn`, `sample`, `finish` and
 /// `finish_bytes` before `include!`ing it.
 fn render(calls: &[Call]) -> String {
     let fns = calls.iter().map(|call| {
@@ -107,7 +109,7 @@ fn render(calls: &[Call]) -> String {
     });
     let tokens = quote! {
         /// Every generated operation, by operation id, with the function that calls it.
-        pub const CALLS: &[(&str, for<'a> fn(&'a appcenter::Client) -> Call<'a>)] = &[#(#entries),*];
+        pub const CALLS: &[(&str, CallFn)] = &[#(#entries),*];
         #(#fns)*
     };
     let file: syn::File = syn::parse2(tokens).expect("the conformance calls parse");
@@ -144,14 +146,17 @@ fn spec_operations(spec: &Value) -> BTreeMap<String, SpecOperation> {
                     Some((key(name), p.get("schema").cloned().unwrap_or(json!({}))))
                 })
                 .collect();
-            let body = op.get("requestBody").map(|b| resolve(spec, b)).and_then(|b| {
-                b.get("content")?
-                    .as_object()?
-                    .values()
-                    .next()?
-                    .get("schema")
-                    .cloned()
-            });
+            let body = op
+                .get("requestBody")
+                .map(|b| resolve(spec, b))
+                .and_then(|b| {
+                    b.get("content")?
+                        .as_object()?
+                        .values()
+                        .next()?
+                        .get("schema")
+                        .cloned()
+                });
             ops.insert(key(id), SpecOperation { params, body });
         }
     }
@@ -384,9 +389,7 @@ impl<'a> Sampler<'a> {
                 }
             }
         }
-        if let Some(extra) = schema
-            .get("additionalProperties")
-            .filter(|a| a.is_object())
+        if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object())
             && depth < OPTIONAL_DEPTH
         {
             fields.insert("key".into(), self.sample(extra, depth + 1));

@@ -494,10 +494,8 @@ fn polymorphic_subtype_fields_on_base(spec: &mut Value) -> usize {
                 .and_then(Value::as_str)
                 .map(str::to_string);
             values.extend(value.clone());
-            let which = value.map_or_else(
-                || format!("`{subtype_name}`"),
-                |v| format!("`{tag}` `{v}`"),
-            );
+            let which =
+                value.map_or_else(|| format!("`{subtype_name}`"), |v| format!("`{tag}` `{v}`"));
             let Some(fields) = subtype.get("properties").and_then(Value::as_object) else {
                 continue;
             };
@@ -559,7 +557,15 @@ fn ref_inline_polymorphic_bases(spec: &mut Value) -> usize {
             .and_then(Value::as_object)
             .map(|p| p.keys().collect())
             .unwrap_or_default();
-        Some(json!([discriminator, schema.get("description"), names, schema.get("required")]).to_string())
+        Some(
+            json!([
+                discriminator,
+                schema.get("description"),
+                names,
+                schema.get("required")
+            ])
+            .to_string(),
+        )
     }
     let bases: BTreeMap<String, String> = schemas_mut(spec)
         .iter()
