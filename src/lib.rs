@@ -13,6 +13,9 @@
 //!   otherwise).
 //! - One [`Error`] type: every error shape App Center sends becomes an [`ApiError`] with status,
 //!   code, message and correlation id.
+//! - What the generator cannot express: avatar uploads (`Client::update_app_avatar`,
+//!   `Client::update_org_avatar`, feature `account`) and pipe-delimited query lists
+//!   ([`PipeDelimited`]).
 //! - `mock` (feature `mock`): an offline App Center to test against.
 //!
 //! API areas are cargo features, one per tag of the spec (`account`, `distribute`, ...), all on
