@@ -3,6 +3,10 @@
 //! `openapi/bifrost.swagger.before.json`, validates every request it receives against it (path,
 //! query, headers, security, body) and answers with data generated from the spec's schemas.
 //!
+//! Prism serves the upstream Swagger 2.0 file (which it reads natively), not our OpenAPI 3.0
+//! conversion or the mended spec: those are this crate's own work, and a mistake in them (a
+//! fix-up that changes what is sent, a conversion slip) would then be checked against itself.
+//!
 //! Every generated operation is called once per seed with sample arguments derived from the spec
 //! by the build pipeline (`openapi/pipeline/conformance.rs` writes the calls), and must (a) be
 //! accepted by Prism and (b) have its answer decode into the generated type. Operations that fail
