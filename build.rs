@@ -23,6 +23,7 @@ fn run() -> Result<(), String> {
     let mut spec = read_json(pipeline::SPEC_FILES[0])?;
 
     let report = pipeline::fixups::apply_all(&mut spec)?;
+    let supplement = pipeline::supplement::merge(&mut spec, &read_json(pipeline::SPEC_FILES[1])?)?;
     let enabled = pipeline::features::enabled_tags();
     let (dropped_ops, dropped_schemas) = pipeline::features::retain_enabled_tags(
         &mut spec,
@@ -47,6 +48,12 @@ fn run() -> Result<(), String> {
     for (name, count) in report {
         summary.push_str(&format!("fixup {name}: {count}\n"));
     }
+    summary.push_str(&format!(
+        "supplement: operations {}; schemas added {}, unused upstream schemas replaced {}\n",
+        supplement.operations.join(","),
+        supplement.schemas_added,
+        supplement.schemas_replaced
+    ));
     for excluded in pipeline::exclusions::EXCLUDED {
         summary.push_str(&format!(
             "excluded {}: {}\n",

@@ -76,6 +76,19 @@ impl Client {
     pub fn api(&self) -> &generated::Client {
         &self.api
     }
+
+    /// The HTTP client, for hand-written calls (the release upload's upload-domain requests).
+    /// Requests sent on it directly get none of the hooks: no token, no retries.
+    #[cfg_attr(not(feature = "distribute"), allow(dead_code))]
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        progenitor_client::ClientInfo::client(&self.api)
+    }
+
+    /// The settings the hooks read (token, origin, retry policy, timeouts).
+    #[cfg_attr(not(feature = "distribute"), allow(dead_code))]
+    pub(crate) fn state(&self) -> &ClientState {
+        progenitor_client::ClientInfo::inner(&self.api)
+    }
 }
 
 impl Deref for Client {

@@ -9,13 +9,15 @@
 //!   (`APPCENTER_ACCESS_TOKEN`, `APPCENTER_BASE_URL`), timeouts, a [`RetryPolicy`].
 //! - Safety: the token ([`ApiToken`]) goes in `X-API-Token` on requests to the API's own origin
 //!   only, never to redirect targets or other hosts, and is never printed; plain `http` is
-//!   refused except to loopback; POST/PUT/PATCH without a body send `Content-Length: 0` (App Center answers 411
-//!   otherwise).
+//!   refused except to loopback; POST/PUT/PATCH without a body send `Content-Length: 0` (App
+//!   Center answers 411 otherwise).
 //! - One [`Error`] type: every error shape App Center sends becomes an [`ApiError`] with status,
 //!   code, message and correlation id.
 //! - What the generator cannot express: avatar uploads (`Client::update_app_avatar`,
 //!   `Client::update_org_avatar`, feature `account`) and pipe-delimited query lists
 //!   ([`PipeDelimited`]).
+//! - `upload` (feature `distribute`): [`Client::upload_release`] uploads a build and distributes
+//!   it in one call (parallel, resumable, memory-bounded chunk upload; never falsely green).
 //! - `mock` (feature `mock`): an offline App Center to test against.
 //!
 //! API areas are cargo features, one per tag of the spec (`account`, `distribute`, ...), all on
@@ -50,6 +52,8 @@ pub mod mock;
 mod pipe_delimited;
 mod retry;
 mod transport;
+#[cfg(feature = "distribute")]
+pub mod upload;
 
 pub use auth::{ApiToken, TOKEN_HEADER};
 #[cfg(feature = "account")]

@@ -362,3 +362,35 @@ async fn every_request_carries_the_token_and_only_one() {
     let values: Vec<_> = received[0].headers.get_all("x-api-token").iter().collect();
     assert_eq!(values.len(), 1);
 }
+
+#[tokio::test]
+async fn secrets_in_answers_are_redacted_from_debug_but_readable() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v0.1/api_tokens"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": "7d1a2b3c-0000-4000-8000-000000000001",
+            "api_token": "freshly-created-secret-value",
+            "created_at": "2024-05-02T08:00:00Z",
+            "description": "ci",
+            "scope": ["all"]
+        })))
+        .mount(&server)
+        .await;
+
+    let answer = client_for(&server)
+        .user_api_tokens_new()
+        .body(appcenter::types::UserApiTokensNewBody::builder().description("ci".to_string()))
+        .send()
+        .await
+        .unwrap();
+
+    assert!(
+        !format!("{answer:?}").contains("freshly-created-secret-value"),
+        "{answer:?}"
+    );
+    let created = answer.into_inner();
+    assert!(!format!("{created:?}").contains("freshly-created-secret-value"));
+    assert!(format!("{created:?}").contains("<redacted>"));
+    assert_eq!(created.api_token, "freshly-created-secret-value");
+}

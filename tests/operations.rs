@@ -1,5 +1,6 @@
 //! Every operation of the upstream spec is a client method, except those on the pipeline's
-//! explicit exclusion list: a refreshed spec cannot lose operations unnoticed.
+//! explicit exclusion list, plus the operations of our supplement (`openapi/supplement.openapi.json`):
+//! a refreshed spec cannot lose operations unnoticed.
 #![cfg(all(
     feature = "account",
     feature = "distribute",
@@ -42,6 +43,23 @@ fn upstream_operation_ids() -> BTreeSet<String> {
                     "duplicate operationId"
                 );
             }
+        }
+    }
+    ids
+}
+
+/// Operation ids of our supplementary document (merged by `openapi/pipeline/supplement.rs`).
+fn supplement_operation_ids() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/openapi/supplement.openapi.json"
+    ))
+    .unwrap();
+    let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut ids = BTreeSet::new();
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            ids.insert(key(op["operationId"].as_str().unwrap()));
         }
     }
     ids
@@ -101,7 +119,13 @@ fn generated_operations_are_the_spec_minus_the_exclusion_list() {
         "an operation is generated twice"
     );
 
-    let expected: BTreeSet<String> = upstream.difference(&excluded).cloned().collect();
+    let supplement = supplement_operation_ids();
+    assert!(
+        supplement.is_disjoint(&upstream),
+        "the supplement redefines an upstream operation"
+    );
+    let mut expected: BTreeSet<String> = upstream.difference(&excluded).cloned().collect();
+    expected.extend(supplement.iter().cloned());
     let missing: Vec<_> = expected.difference(&generated_set).collect();
     let extra: Vec<_> = generated_set.difference(&expected).collect();
     assert!(
@@ -112,5 +136,8 @@ fn generated_operations_are_the_spec_minus_the_exclusion_list() {
         extra.is_empty(),
         "generated operations not in the spec: {extra:?}"
     );
-    assert_eq!(generated.len(), upstream.len() - excluded.len());
+    assert_eq!(
+        generated.len(),
+        upstream.len() - excluded.len() + supplement.len()
+    );
 }

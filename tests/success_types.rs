@@ -174,3 +174,214 @@ async fn symbol_uploads_create() {
         "2024-05-02T09:00:00+00:00"
     );
 }
+
+// One operation of each remaining tag.
+
+#[tokio::test]
+async fn analytics_list_audiences() {
+    let (_s, client) = serve("GET", "/v0.1/apps/o/a/analytics/audiences", 200, json!({
+        "values": [{ "name": "Power users", "description": "Daily users", "estimated_count": 1200, "definition": "x", "state": "Ready" }],
+        "nextLink": "/v0.1/apps/o/a/analytics/audiences?$skiptoken=abc"
+    })).await;
+    let page = client
+        .analytics_list_audiences()
+        .owner_name("o")
+        .app_name("a")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.values[0].name.as_deref(), Some("Power users"));
+    assert_eq!(page.values[0].estimated_count, Some(1200));
+    assert_eq!(
+        page.next_link.as_deref(),
+        Some("/v0.1/apps/o/a/analytics/audiences?$skiptoken=abc")
+    );
+}
+
+#[tokio::test]
+async fn test_get_test_runs() {
+    let (_s, client) = serve("GET", "/v0.1/apps/o/a/test_runs", 200, json!([{
+        "id": "8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d", "date": "2024-05-02", "appVersion": "2.4.1",
+        "platform": "android", "state": "done", "stats": { "devices": 3.0, "passed": 10.0, "failed": 1.0 }
+    }])).await;
+    let runs = client
+        .test_get_test_runs()
+        .owner_name("o")
+        .app_name("a")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(runs[0].app_version.as_deref(), Some("2.4.1"));
+    assert_eq!(runs[0].stats.as_ref().unwrap().failed, Some(1.0));
+}
+
+#[tokio::test]
+async fn errors_get_retention_settings() {
+    let (_s, client) = serve(
+        "GET",
+        "/v0.1/apps/o/a/errors/retention_settings",
+        200,
+        json!({ "retention_in_days": 90 }),
+    )
+    .await;
+    let settings = client
+        .errors_get_retention_settings()
+        .owner_name("o")
+        .app_name("a")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        serde_json::to_value(&settings).unwrap(),
+        json!({ "retention_in_days": 90 })
+    );
+}
+
+#[tokio::test]
+async fn builds_list_branches() {
+    let (_s, client) = serve("GET", "/v0.1/apps/o/a/branches", 200, json!([{
+        "branch": { "name": "main", "commit": { "sha": "a1b2c3d", "url": "https://example.com/c/a1b2c3d" } },
+        "configured": true,
+        "lastBuild": {
+            "id": 17, "buildNumber": "17", "queueTime": "2024-05-02T08:00:00Z", "status": "completed",
+            "result": "succeeded", "sourceBranch": "main", "sourceVersion": "a1b2c3d"
+        }
+    }])).await;
+    let branches = client
+        .builds_list_branches()
+        .owner_name("o")
+        .app_name("a")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(branches[0].configured);
+    assert_eq!(branches[0].last_build.as_ref().unwrap().result, "succeeded");
+}
+
+#[tokio::test]
+async fn code_push_deployments_list() {
+    let (_s, client) = serve(
+        "GET",
+        "/v0.1/apps/o/a/deployments",
+        200,
+        json!([
+            { "name": "Production", "key": "deployment-key-value" }
+        ]),
+    )
+    .await;
+    let deployments = client
+        .code_push_deployments_list()
+        .owner_name("o")
+        .app_name("a")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(deployments[0].name, "Production");
+    assert_eq!(deployments[0].key.as_deref(), Some("deployment-key-value"));
+}
+
+#[tokio::test]
+async fn push_list() {
+    let (_s, client) = serve("GET", "/v0.1/apps/o/a/push/notifications", 200, json!({
+        "values": [{ "notification_id": "n-1", "name": "Spring sale", "state": "Completed", "pns_send_success": 10 }],
+        "total": 1
+    })).await;
+    let page = client
+        .push_list()
+        .owner_name("o")
+        .app_name("a")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.values[0].notification_id, "n-1");
+    assert_eq!(page.values[0].pns_send_success, Some(10));
+}
+
+#[tokio::test]
+async fn export_configurations_list() {
+    let (_s, client) = serve("GET", "/v0.1/apps/o/a/export_configurations", 200, json!({
+        "values": [{ "id": "e-1", "export_type": "BlobStorage", "creation_time": "2024-05-02T08:00:00Z", "state": "Enabled" }],
+        "total": 1
+    })).await;
+    let page = client
+        .export_configurations_list()
+        .owner_name("o")
+        .app_name("a")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.values[0].id, "e-1");
+    assert_eq!(page.values[0].state.to_string(), "Enabled");
+}
+
+#[tokio::test]
+async fn gdpr_export_status() {
+    let (_s, client) = serve(
+        "GET",
+        "/v0.1/user/dsr/export/3f0e9c1a-2b4d-4e6f-8a9b-0c1d2e3f4a5b",
+        200,
+        json!({ "status": "Queued", "message": "queued" }),
+    )
+    .await;
+    let status = client
+        .data_subject_right_export_status_request()
+        .token(uuid::Uuid::parse_str("3f0e9c1a-2b4d-4e6f-8a9b-0c1d2e3f4a5b").unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.status.to_string(), "Queued");
+    assert_eq!(status.message, "queued");
+}
+
+#[tokio::test]
+async fn alerting_user_email_settings() {
+    let (_s, client) = serve("GET", "/v0.1/user/notifications/emailSettings", 200, json!({
+        "request_id": "r-1", "enabled": true, "settings": [{ "event_type": "crash_newCrashGroupCreated", "value": "Individual" }]
+    })).await;
+    let settings = client
+        .notifications_get_user_email_settings()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(settings.enabled);
+    assert_eq!(settings.settings.len(), 1);
+}
+
+#[tokio::test]
+async fn mbaas_identity_users() {
+    let (_s, client) = serve("GET", "/v0.1/apps/o/a/auth/users", 200, json!({
+        "value": [{ "accountId": "0c1d2e3f-4a5b-6c7d-8e9f-a0b1c2d3e4f5", "displayName": "Ada", "mail": "ada@example.com" }]
+    })).await;
+    let users = client
+        .identity_get_users()
+        .owner_name("o")
+        .app_name("a")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(users.value[0].display_name, "Ada");
+}
+
+#[tokio::test]
+async fn billing_aggregated_information() {
+    let (_s, client) = serve("GET", "/v0.1/billing/allAccountsAggregated", 200, json!({
+        "aggregatedBillings": { "id": "b-1", "version": "1", "azureSubscriptionState": "Enabled" }
+    })).await;
+    let info = client
+        .billing_aggregated_information_get_all()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.aggregated_billings.unwrap().id.as_deref(), Some("b-1"));
+}

@@ -1,7 +1,7 @@
 //! The build pipeline that turns the vendored App Center spec into the generated client.
 //!
 //! `build.rs` runs it as: read [`SPEC_FILES`] → [`fixups::apply_all`] →
-//! [`features::retain_enabled_tags`] → [`generate::generate`] → `OUT_DIR/appcenter.rs`.
+//! [`supplement::merge`] → [`features::retain_enabled_tags`] → [`generate::generate`] → `OUT_DIR/appcenter.rs`.
 //! Each step is a plain function over the spec (`serde_json::Value`) so it can be read, tested and
 //! reasoned about on its own. Nothing here edits generated code by hand.
 
@@ -10,10 +10,13 @@ pub mod exclusions;
 pub mod features;
 pub mod fixups;
 pub mod generate;
+pub mod supplement;
 pub mod walk;
 
 /// The files the pipeline reads, relative to the crate root. `build.rs` reruns when one changes.
 pub const SPEC_FILES: &[&str] = &[
     // OpenAPI 3.0 conversion of `bifrost.swagger.before.json` (made by scripts/convert-spec.sh).
     "openapi/appcenter.openapi.json",
+    // Operations the published description leaves out (merged by `supplement::merge`).
+    "openapi/supplement.openapi.json",
 ];

@@ -1,0 +1,307 @@
+//! Release upload throughput and memory, against a baseline in the same run.
+//!
+//! ```sh
+//! cargo bench --bench upload --no-default-features --features distribute,mock
+//! ```
+//!
+//! A 256 MiB file is uploaded with `Client::upload_release` (default settings: 10 chunks in
+//! parallel, the service's 4 MiB chunks) to the mock App Center, and POSTed in one plain
+//! `reqwest` request (the whole file from memory: the baseline at its fastest) to the same
+//! server; runs alternate, and the median of each is reported. (The mock server, wiremock,
+//! collects each request body before answering: for the single 256 MiB body that is one large
+//! growing buffer, for the upload 64 bodies of 4 MiB handled in parallel.) The server runs in a child process (this binary, started with
+//! `APPCENTER_BENCH_ROLE=server`) so that the memory measured here is the uploader's alone: the
+//! peak of live heap bytes during the upload (a counting global allocator) and the process's
+//! resident high-water mark (`VmHWM`). Both sides hash what they receive, so the server does
+//! the same work for each, and every upload is checked chunk by chunk against the file.
+//!
+//! A bench binary rather than criterion: one run moves gigabytes over loopback, so there is
+//! nothing for criterion's sampling to add, and its build cost is large on small machines.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use appcenter::mock::{Keep, MockAppCenter, digest};
+
+const CHUNK_SIZE: u64 = 4 * 1024 * 1024;
+const ROLE: &str = "APPCENTER_BENCH_ROLE";
+
+/// File size and runs: the benchmark under `cargo bench` (which passes `--bench`); a quick
+/// smoke run under `cargo test --all-targets`, so the benchmark cannot rot unnoticed.
+fn plan() -> (u64, usize) {
+    if std::env::args().any(|a| a == "--bench") {
+        (256 * 1024 * 1024, 3)
+    } else {
+        (16 * 1024 * 1024 + 5, 1)
+    }
+}
+/// Counts live heap bytes and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            if new_size > layout.size() {
+                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
+                    + (new_size - layout.size());
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn main() {
+    if std::env::var(ROLE).as_deref() == Ok("server") {
+        serve();
+    } else {
+        bench();
+    }
+}
+
+/// The child: the mock App Center, keeping only digests, plus a sink for the baseline POST.
+/// Prints its URL, then answers `report` lines on stdin with what the last upload delivered.
+#[tokio::main]
+async fn serve() {
+    let mock = MockAppCenter::builder()
+        .chunk_size(CHUNK_SIZE)
+        .keep(Keep::Digest)
+        .processing_polls(0)
+        .start()
+        .await;
+    wiremock::Mock::given(wiremock::matchers::path("/bench/sink"))
+        .respond_with(|request: &wiremock::Request| {
+            let body = serde_json::json!({
+                "len": request.body.len(),
+                "digest": digest(&request.body).to_string(),
+            });
+            wiremock::ResponseTemplate::new(200).set_body_json(body)
+        })
+        .mount(mock.server())
+        .await;
+    println!("{}", mock.uri());
+    let mut lines = BufReader::new(std::io::stdin()).lines();
+    while let Some(Ok(line)) = tokio::task::block_in_place(|| lines.next()) {
+        if line == "report" {
+            println!("{}", summary(mock.received_digests().into_iter()));
+        }
+    }
+}
+
+/// `blocks bytes combined-digest` of (block, length, digest) triples in block order.
+fn summary(chunks: impl Iterator<Item = (u64, (u64, u64))>) -> String {
+    let (mut blocks, mut bytes, mut all) = (0u64, 0u64, Vec::new());
+    for (n, (len, d)) in chunks {
+        blocks += 1;
+        bytes += len;
+        all.extend_from_slice(&n.to_le_bytes());
+        all.extend_from_slice(&len.to_le_bytes());
+        all.extend_from_slice(&d.to_le_bytes());
+    }
+    format!("{blocks} {bytes} {:016x}", digest(&all))
+}
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    uri: String,
+}
+
+impl Server {
+    fn start() -> Self {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .env(ROLE, "server")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the server process");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut uri = String::new();
+        stdout.read_line(&mut uri).unwrap();
+        Self {
+            child,
+            stdin,
+            stdout,
+            uri: uri.trim().to_string(),
+        }
+    }
+
+    fn report(&mut self) -> String {
+        writeln!(self.stdin, "report").unwrap();
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line.trim().to_string()
+    }
+}
+
+#[tokio::main]
+async fn bench() {
+    let (file_size, runs) = plan();
+    let path = std::env::temp_dir().join(format!("appcenter-bench-{}.apk", std::process::id()));
+    write_file(&path, file_size);
+    let expected = expected_summary(&path, file_size);
+    let mut server = Server::start();
+    let client = appcenter::Client::builder(MockAppCenter::TOKEN)
+        .base_url(&server.uri)
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+
+    let hwm_before = vm_hwm_kib();
+    let mut upload_times = Vec::new();
+    let mut plain_times = Vec::new();
+    let mut upload_peak = 0;
+    let mut hwm_after_upload = 0;
+    let mut bytes = None;
+    for run in 0..runs {
+        let live = LIVE.load(Ordering::Relaxed);
+        PEAK.store(live, Ordering::Relaxed);
+        let started = Instant::now();
+        let release = client
+            .upload_release("bench", "app", &path)
+            .poll_interval(Duration::from_millis(1))
+            .send()
+            .await
+            .expect("the upload succeeds");
+        upload_times.push(started.elapsed());
+        upload_peak = upload_peak.max(PEAK.load(Ordering::Relaxed) - live);
+        if run == 0 {
+            // Before any baseline run streams the file: the upload's own high-water mark.
+            hwm_after_upload = vm_hwm_kib();
+        }
+        assert_eq!(release.release_id, 42);
+        assert_eq!(server.report(), expected, "the server got the file");
+
+        // The baseline at its best: the whole file already in memory, sent as one body. Loaded
+        // only now, so the high-water mark above is the upload's.
+        if bytes.is_none() {
+            bytes = Some(bytes::Bytes::from(std::fs::read(&path).unwrap()));
+        }
+        let body = bytes.clone().unwrap();
+        let started = Instant::now();
+        let answer: serde_json::Value = http
+            .post(format!("{}/bench/sink", server.uri))
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        plain_times.push(started.elapsed());
+        assert_eq!(answer["len"], file_size);
+    }
+    drop(server.stdin);
+    let _ = server.child.wait();
+    let _ = std::fs::remove_file(&path);
+
+    let mib = file_size as f64 / (1024.0 * 1024.0);
+    let median = |times: &mut Vec<Duration>| {
+        times.sort();
+        times[times.len() / 2]
+    };
+    let upload = median(&mut upload_times);
+    let plain = median(&mut plain_times);
+    println!(
+        "file: {mib:.0} MiB, chunks of {} MiB, {runs} runs each, medians",
+        CHUNK_SIZE >> 20
+    );
+    println!(
+        "upload_release (10 parallel chunks): {:>7.1} ms  {:>7.1} MiB/s",
+        upload.as_secs_f64() * 1e3,
+        mib / upload.as_secs_f64()
+    );
+    println!(
+        "plain reqwest POST (one request):    {:>7.1} ms  {:>7.1} MiB/s",
+        plain.as_secs_f64() * 1e3,
+        mib / plain.as_secs_f64()
+    );
+    println!(
+        "upload / plain throughput: {:.2}",
+        plain.as_secs_f64() / upload.as_secs_f64()
+    );
+    println!(
+        "upload peak live heap: {:.1} MiB (bound: 10 x 4 MiB chunks)",
+        upload_peak as f64 / (1024.0 * 1024.0)
+    );
+    println!(
+        "process VmHWM: {:.1} MiB before the first upload, {:.1} MiB after it",
+        hwm_before as f64 / 1024.0,
+        hwm_after_upload as f64 / 1024.0
+    );
+}
+
+/// Writes `size` deterministic bytes, a piece at a time (never the whole file in memory).
+fn write_file(path: &Path, size: u64) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut piece = vec![0u8; 1024 * 1024];
+    let mut left = size;
+    while left > 0 {
+        for word in piece.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            word.copy_from_slice(&x.to_le_bytes());
+        }
+        let n = left.min(piece.len() as u64);
+        file.write_all(&piece[..n as usize]).unwrap();
+        left -= n;
+    }
+    file.flush().unwrap();
+}
+
+/// The summary the server should report for the file.
+fn expected_summary(path: &PathBuf, size: u64) -> String {
+    let mut file = std::fs::File::open(path).unwrap();
+    let mut buffer = vec![0u8; CHUNK_SIZE as usize];
+    let mut chunks = Vec::new();
+    for n in 1..=size.div_ceil(CHUNK_SIZE) {
+        let len = (size - (n - 1) * CHUNK_SIZE).min(CHUNK_SIZE) as usize;
+        file.read_exact(&mut buffer[..len]).unwrap();
+        chunks.push((n, (len as u64, digest(&buffer[..len]))));
+    }
+    summary(chunks.into_iter())
+}
+
+/// The process's resident-memory high-water mark, in KiB (Linux; 0 elsewhere).
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
