@@ -31,14 +31,21 @@ fn run() -> Result<(), String> {
         &[pipeline::fixups::ERROR_SCHEMA],
     );
 
-    let spec: openapiv3::OpenAPI = serde_json::from_value(spec)
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone())
         .map_err(|e| format!("the mended spec is not OpenAPI 3.0: {e}"))?;
-    let (code, redacted, app_scoped) = pipeline::generate::generate(&spec)?;
+    let (file, redacted) = pipeline::generate::generate(&openapi)?;
+    let code = pipeline::generate::format(&file)?;
+    let app_scoped = pipeline::app_scoped::generate(&file)?;
+    // Only tests/conformance.rs compiles this; the report says what writing it costs a build.
+    let started = std::time::Instant::now();
+    let conformance_calls = pipeline::conformance::calls(&spec, &file)?;
+    let conformance_time = started.elapsed();
 
     let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     let out = Path::new(&out_dir);
     write(&out.join("appcenter.rs"), &code)?;
     write(&out.join("app_scoped.rs"), &app_scoped.code)?;
+    write(&out.join("conformance_calls.rs"), &conformance_calls)?;
     let mut summary = String::new();
     for (name, count) in report {
         summary.push_str(&format!("fixup {name}: {count}\n"));
@@ -57,9 +64,11 @@ fn run() -> Result<(), String> {
     }
     summary.push_str(&format!(
         "features: {}\nleft out by features: {dropped_ops} operations, {dropped_schemas} schemas\n\
-         structs with redacted Debug: {redacted}\nAppClient methods: {}\n",
+         structs with redacted Debug: {redacted}\nAppClient methods: {}\n\
+         conformance calls (tests/conformance.rs) derived in {} ms\n",
         enabled.join(","),
-        app_scoped.methods
+        app_scoped.methods,
+        conformance_time.as_millis()
     ));
     write(&out.join("pipeline-report.txt"), &summary)
 }

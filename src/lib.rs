@@ -20,6 +20,9 @@
 //!   connect timeout, a per-attempt timeout and a deadline per call; proxies from the
 //!   environment or the builder; extra root certificates.
 //! - [`pagination`]: lazy streams over the pages of the paged operations.
+//! - What the generator cannot express: avatar uploads (`Client::update_app_avatar`,
+//!   `Client::update_org_avatar`, feature `account`) and pipe-delimited query lists
+//!   ([`PipeDelimited`]).
 //! - `upload` (feature `distribute`): [`Client::upload_release`] uploads a build and distributes
 //!   it in one call (parallel, resumable, memory-bounded chunk upload; never falsely green).
 //! - `mock` (feature `mock`): an offline App Center to test against.
@@ -48,6 +51,8 @@ pub mod generated {
 mod app_client;
 mod app_ref;
 mod auth;
+#[cfg(feature = "account")]
+mod avatar;
 mod client;
 mod error;
 mod error_body;
@@ -55,6 +60,7 @@ mod error_body;
 pub mod mock;
 pub mod pagination;
 mod path_segment;
+mod pipe_delimited;
 mod retry;
 mod transport;
 #[cfg(feature = "distribute")]
@@ -65,7 +71,10 @@ pub use app_ref::{
     APP_ENV, AppRef, AppRefError, AppRefPart, AppRefProblem, CLI_APP_ENV, MAX_NAME_LEN, OwnerKind,
 };
 pub use auth::{ApiToken, TOKEN_HEADER};
+#[cfg(feature = "account")]
+pub use avatar::Avatar;
 pub use client::{BASE_URL_ENV, Client, ClientBuilder, ClientState, DEFAULT_BASE_URL, TOKEN_ENV};
 pub use error::{ApiError, ApiErrorKind, Error, Result};
 pub use generated::{ResponseValue, builder, types};
+pub use pipe_delimited::{InvalidPipeDelimited, PipeDelimited};
 pub use retry::RetryPolicy;

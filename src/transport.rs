@@ -43,8 +43,10 @@ impl ClientHooks<Arc<ClientState>> for Generated {
     }
 }
 
-/// The `pre` step, shared with the hand-written workflows: `{}` for a bodiless POST/PUT/PATCH
-/// (App Center answers 411 otherwise), and the token, on requests to the API's origin only.
+/// The `pre` step, shared with the hand-written workflows: `{}` with `Content-Type:
+/// application/json` for a POST/PUT/PATCH without a body (App Center answers 411 Length Required
+/// to a write without one, although the spec declares no body for 22 such operations), and the
+/// token, on requests to the API's origin only.
 pub(crate) fn prepare(state: &ClientState, request: &mut Request) {
     if matches!(
         *request.method(),

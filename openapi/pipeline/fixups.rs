@@ -51,9 +51,14 @@ pub const FIXUPS: &[Fixup] = &[
         apply: csv_download_as_bytes,
     },
     Fixup {
-        name: "pipe_delimited_as_string",
+        name: "file_download_as_bytes",
+        expected: 1,
+        apply: file_download_as_bytes,
+    },
+    Fixup {
+        name: "pipe_delimited_as_list",
         expected: 18,
-        apply: pipe_delimited_as_string,
+        apply: pipe_delimited_as_list,
     },
     Fixup {
         name: "uniform_error_responses",
@@ -76,13 +81,18 @@ pub const FIXUPS: &[Fixup] = &[
         apply: ref_inline_copies_of_definitions,
     },
     Fixup {
+        name: "polymorphic_subtype_fields_on_base",
+        expected: 11,
+        apply: polymorphic_subtype_fields_on_base,
+    },
+    Fixup {
         name: "name_error_group_state_enum",
         expected: 1,
         apply: name_error_group_state_enum,
     },
     Fixup {
         name: "open_response_enums",
-        expected: 85,
+        expected: 83,
         apply: open_response_enums,
     },
 ];
@@ -183,11 +193,42 @@ fn csv_download_as_bytes(spec: &mut Value) -> usize {
     changed
 }
 
+/// `Errors_ErrorDownload` answers the error's log as a file (`format=json` or `txt`), declared as
+/// Swagger's file type under `application/json`: after [`file_format_as_binary`] progenitor would
+/// decode that JSON into a `String` and fail on any real log. Declare the answer as
+/// `application/octet-stream` so the method returns the bytes as a stream, whatever the format.
+fn file_download_as_bytes(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    for_each_operation(spec, |_, _, op| {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        for (code, response) in responses.iter_mut() {
+            let binary = response
+                .pointer("/content/application~1json/schema/format")
+                .and_then(Value::as_str)
+                == Some("binary");
+            if code.starts_with('2') && binary {
+                response["content"] = json!({
+                    "application/octet-stream": { "schema": { "type": "string", "format": "binary" } }
+                });
+                changed += 1;
+            }
+        }
+    });
+    changed
+}
+
+/// The schema every pipe-delimited query parameter refers to; `generate.rs` replaces it by the
+/// hand-written `appcenter::PipeDelimited` (src/pipe_delimited.rs).
+pub const PIPE_DELIMITED_SCHEMA: &str = "PipeDelimited";
+
 /// `collectionFormat: pipes` (OpenAPI 3 `style: pipeDelimited`) is unsupported by progenitor, which
-/// refuses the spec. Send the parameter as one string; the hand-written layer joins lists with `|`.
-/// Touches the `versions` parameter of 17 `Analytics_*`/`Errors_*` operations and `event_name` of
-/// `Analytics_Events`.
-fn pipe_delimited_as_string(spec: &mut Value) -> usize {
+/// refuses the spec. Point each such parameter at the named schema [`PIPE_DELIMITED_SCHEMA`] (a
+/// string on the wire), which generation replaces by the hand-written list type that joins its
+/// values with `|`: callers pass a list. Touches the `versions` parameter of 17
+/// `Analytics_*`/`Errors_*` operations and `event_name` of `Analytics_Events`.
+fn pipe_delimited_as_list(spec: &mut Value) -> usize {
     let mut changed = 0;
     for_each_operation(spec, |_, _, op| {
         let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
@@ -202,22 +243,22 @@ fn pipe_delimited_as_string(spec: &mut Value) -> usize {
             }
             param.remove("style");
             param.remove("explode");
-            let description = param
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
             param.insert(
-                "description".into(),
-                json!(
-                    format!("{description} (values joined with `|`)")
-                        .trim_start()
-                        .to_string()
-                ),
+                "schema".into(),
+                json!({ "$ref": format!("#/components/schemas/{PIPE_DELIMITED_SCHEMA}") }),
             );
-            param.insert("schema".into(), json!({ "type": "string" }));
             changed += 1;
         }
     });
+    if changed > 0 {
+        schemas_mut(spec).insert(
+            PIPE_DELIMITED_SCHEMA.into(),
+            json!({
+                "type": "string",
+                "description": "A list of values sent as one query value joined with `|`."
+            }),
+        );
+    }
     changed
 }
 
@@ -538,4 +579,173 @@ fn closure(spec: &Value, mut pending: Vec<String>) -> BTreeSet<String> {
         }
     }
     seen
+}
+
+/// Swagger 2.0 polymorphism (`discriminator` on a base, subtypes `allOf: [base, {...}]` with an
+/// `x-ms-discriminator-value`): export configurations, push configurations and notification
+/// targets, alerting bug-tracker settings, log containers and their custom properties, shared
+/// connections. Operations name only the base, so the generated type has only the base's fields:
+/// subtype fields could be neither sent nor read.
+///
+/// Add every subtype's fields to its base as optional fields (documented with the discriminator
+/// value they belong to), and add the subtypes' discriminator values to the base's enum where
+/// it lacks them. A field that two subtypes declare differently becomes untyped JSON
+/// (`serde_json::Value`). This rather than `oneOf` variants, because the spec's subtypes do not
+/// make a sound tagged union: several share one discriminator value (three `apple` shared
+/// connections, the log families), and some values are missing from the base's own enum
+/// (`export_blob_configuration`, `apns_config`): a tagged enum would refuse real answers or, as
+/// typify's untagged fallback, silently pick the wrong variant. Returns the bases changed.
+///
+/// First, inline copies of a base outside the definitions (the export configuration body under
+/// `components/requestBodies`, which [`ref_inline_copies_of_definitions`] does not visit) become
+/// `$ref`s to it, so they get the subtype fields too; they count as changed places.
+fn polymorphic_subtype_fields_on_base(spec: &mut Value) -> usize {
+    let mut changed = ref_inline_polymorphic_bases(spec);
+    let schemas = schemas_mut(spec);
+    let snapshot = schemas.clone();
+    for (base_name, base) in schemas.iter_mut() {
+        let Some(tag) = base
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let reference = json!({ "$ref": format!("#/components/schemas/{base_name}") });
+        let subtypes: Vec<(&String, &Value)> = snapshot
+            .iter()
+            .filter(|(_, s)| {
+                s.get("allOf")
+                    .and_then(Value::as_array)
+                    .is_some_and(|parts| parts.contains(&reference))
+            })
+            .collect();
+        if subtypes.is_empty() {
+            continue;
+        }
+        let Some(properties) = base.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let own: BTreeSet<String> = properties.keys().cloned().collect();
+        let mut added: BTreeMap<String, Value> = BTreeMap::new();
+        let mut values = Vec::new();
+        for (subtype_name, subtype) in &subtypes {
+            let value = subtype
+                .get("x-ms-discriminator-value")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            values.extend(value.clone());
+            let which =
+                value.map_or_else(|| format!("`{subtype_name}`"), |v| format!("`{tag}` `{v}`"));
+            let Some(fields) = subtype.get("properties").and_then(Value::as_object) else {
+                continue;
+            };
+            for (field, schema) in fields {
+                if own.contains(field) {
+                    continue;
+                }
+                match added.get_mut(field) {
+                    Some(existing) if same_shape(existing, schema) => {}
+                    Some(existing) => {
+                        *existing = json!({
+                            "description": "Differs by subtype: see the subtypes of this type in the API reference."
+                        });
+                    }
+                    None => {
+                        let mut schema = schema.clone();
+                        if let Some(map) = schema.as_object_mut()
+                            && !map.contains_key("$ref")
+                        {
+                            let text = map
+                                .get("description")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default();
+                            map.insert(
+                                "description".into(),
+                                json!(format!("{text} (with {which})").trim_start()),
+                            );
+                        }
+                        added.insert(field.clone(), schema);
+                    }
+                }
+            }
+        }
+        properties.extend(added);
+        if let Some(tag_enum) = properties
+            .get_mut(&tag)
+            .and_then(|t| t.get_mut("enum"))
+            .and_then(Value::as_array_mut)
+        {
+            for value in values {
+                if !tag_enum.contains(&json!(value)) {
+                    tag_enum.push(json!(value));
+                }
+            }
+        }
+        changed += 1;
+    }
+    changed
+}
+
+/// Replaces inline copies of polymorphic bases in paths and request bodies by `$ref`s. A copy is
+/// recognised by its discriminator, description, property names and required list (its nested
+/// schemas may be spelled inline where the definition has `$ref`s).
+fn ref_inline_polymorphic_bases(spec: &mut Value) -> usize {
+    fn signature(schema: &Map<String, Value>) -> Option<String> {
+        let discriminator = schema.get("discriminator")?;
+        let names: Vec<&String> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().collect())
+            .unwrap_or_default();
+        Some(
+            json!([
+                discriminator,
+                schema.get("description"),
+                names,
+                schema.get("required")
+            ])
+            .to_string(),
+        )
+    }
+    let bases: BTreeMap<String, String> = schemas_mut(spec)
+        .iter()
+        .filter_map(|(name, schema)| Some((signature(schema.as_object()?)?, name.clone())))
+        .collect();
+    let mut changed = 0;
+    let mut replace = |node: &mut Map<String, Value>| {
+        let Some(name) = signature(node).and_then(|s| bases.get(&s)) else {
+            return true;
+        };
+        *node = Map::from_iter([(
+            "$ref".to_string(),
+            json!(format!("#/components/schemas/{name}")),
+        )]);
+        changed += 1;
+        false
+    };
+    if let Some(paths) = spec.get_mut("paths") {
+        visit_objects_mut(paths, &mut replace);
+    }
+    if let Some(bodies) = spec.pointer_mut("/components/requestBodies") {
+        visit_objects_mut(bodies, &mut replace);
+    }
+    changed
+}
+
+/// Whether two schemas describe the same value (descriptions aside).
+fn same_shape(a: &Value, b: &Value) -> bool {
+    fn strip(v: &Value) -> Value {
+        match v {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter(|(k, _)| k.as_str() != "description")
+                    .map(|(k, v)| (k.clone(), strip(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
+            other => other.clone(),
+        }
+    }
+    strip(a) == strip(b)
 }

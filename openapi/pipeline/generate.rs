@@ -7,13 +7,10 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use quote::quote;
 use syn::visit_mut::VisitMut;
 
-/// Generates the client source for `spec`, the number of structs with a redacted `Debug`, and
-/// the app-scoped methods (read off the same syntax tree, so it is parsed once). progenitor panics
-/// on many spec defects; the panic is caught and turned into an error that says so, so a
-/// refreshed spec fails with a readable message.
-pub fn generate(
-    spec: &openapiv3::OpenAPI,
-) -> Result<(String, usize, super::app_scoped::AppScoped), String> {
+/// Generates the client for `spec` (format it with [`format`]), and the number of structs whose
+/// `Debug` was redacted. progenitor panics on many spec defects; the panic is caught and turned
+/// into an error that says so, so a refreshed spec fails with a readable message.
+pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(syn::File, usize), String> {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -21,7 +18,13 @@ pub fn generate(
         // The crate implements `ClientHooks` for the generated client (token, `{}` body, retries,
         // redirects, error normalisation: src/hooks.rs); `Expected` makes forgetting it a compile error.
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote! { ::std::sync::Arc<crate::client::ClientState> });
+        .with_inner_type(quote! { ::std::sync::Arc<crate::client::ClientState> })
+        // Pipe-delimited query lists (see the fix-up `pipe_delimited_as_list`).
+        .with_replacement(
+            super::fixups::PIPE_DELIMITED_SCHEMA,
+            "crate::PipeDelimited",
+            std::iter::empty(),
+        );
     let mut generator = Generator::new(&settings);
 
     let previous_hook = std::panic::take_hook();
@@ -49,12 +52,7 @@ pub fn generate(
     let mut redact = RedactSecrets::default();
     redact.visit_file_mut(&mut file);
     super::path_segments::CheckPathSegments.visit_file_mut(&mut file);
-    let code = prettyplease::unparse(&file);
-    if code.contains("encode_path(") {
-        return Err("a path parameter escaped the path_segments step".to_string());
-    }
-    let app_scoped = super::app_scoped::generate(&file)?;
-    Ok((code, redact.redacted, app_scoped))
+    Ok((file, redact.redacted))
 }
 
 /// Rust field names (as typify spells the spec's properties) that hold secrets: API tokens,
@@ -181,4 +179,13 @@ fn remove_derive_debug(attrs: &mut [syn::Attribute]) -> bool {
         }
     }
     removed
+}
+
+/// Formats the generated client, checking that no path parameter escaped the `path_segments` step.
+pub fn format(file: &syn::File) -> Result<String, String> {
+    let code = prettyplease::unparse(file);
+    if code.contains("encode_path(") {
+        return Err("a path parameter escaped the path_segments step".to_string());
+    }
+    Ok(code)
 }

@@ -8,6 +8,7 @@
 //! reasoned about on its own. Nothing here edits generated code by hand.
 
 pub mod app_scoped;
+pub mod conformance;
 pub mod exclusions;
 pub mod features;
 pub mod fixups;
