@@ -49,6 +49,27 @@ impl AppClient {
     pub fn client(&self) -> &Client {
         &self.client
     }
+
+    /// [`Client::upload_release`] for this app.
+    #[cfg(feature = "distribute")]
+    pub fn upload_release(
+        &self,
+        file: impl Into<std::path::PathBuf>,
+    ) -> crate::upload::ReleaseUpload<'_> {
+        self.client
+            .upload_release(self.app.owner(), self.app.app(), file)
+    }
+
+    /// [`Client::update_app_avatar`] for this app.
+    #[cfg(feature = "account")]
+    pub async fn update_app_avatar(
+        &self,
+        avatar: &crate::Avatar,
+    ) -> Result<crate::ResponseValue<crate::types::AppResponse>, Error> {
+        self.client
+            .update_app_avatar(self.app.owner(), self.app.app(), avatar)
+            .await
+    }
 }
 
 impl Client {

@@ -2,7 +2,7 @@
 //! requests, which progenitor cannot generate. They go through the same hooks as generated calls:
 //! token on the API's origin only, retries and deadlines, origin-checked redirects, one error type.
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, encode_path};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 
 use crate::generated::Client as Generated;
@@ -120,8 +120,8 @@ impl Client {
     ) -> Result<ResponseValue<types::AppResponse>, Error> {
         let path = format!(
             "/v0.1/apps/{}/{}/avatar",
-            encode_path(owner_name),
-            encode_path(app_name)
+            segment(owner_name)?,
+            segment(app_name)?
         );
         self.upload_avatar(&path, avatar, "apps_update_avatar")
             .await
@@ -134,7 +134,7 @@ impl Client {
         org_name: &str,
         avatar: &Avatar,
     ) -> Result<ResponseValue<types::OrganizationResponse>, Error> {
-        let path = format!("/v0.1/orgs/{}/avatar", encode_path(org_name));
+        let path = format!("/v0.1/orgs/{}/avatar", segment(org_name)?);
         self.upload_avatar(&path, avatar, "organization_update_avatar")
             .await
     }
@@ -183,4 +183,9 @@ impl Client {
             Err(Error::UnexpectedStatus(status))
         }
     }
+}
+
+/// A path segment encoded like every generated operation's (`.`/`..`/empty refused).
+fn segment(value: &str) -> Result<String, Error> {
+    crate::path_segment::encode(value).map_err(Error::InvalidRequest)
 }

@@ -138,9 +138,14 @@ pub(crate) async fn execute(
             Wait::Backoff(wait) => wait.min(policy.max_backoff),
             Wait::Asked(wait) => wait,
         };
-        let out_of_time = deadline.is_some_and(|d| Instant::now() + wait >= d);
+        // Checked arithmetic: the server chooses `wait` (`Retry-After: 18446744073709551615`).
+        let out_of_time =
+            deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t >= d));
+        let in_budget = waited
+            .checked_add(wait)
+            .is_some_and(|total| total <= policy.max_retry_time);
         match spare {
-            Some(spare) if !out_of_time && waited + wait <= policy.max_retry_time => {
+            Some(spare) if !out_of_time && in_budget => {
                 tokio::time::sleep(wait).await;
                 waited += wait;
                 attempt += 1;

@@ -190,3 +190,41 @@ async fn the_boundary_never_occurs_in_the_image() {
             .any(|w| w == boundary.as_bytes())
     );
 }
+
+#[tokio::test]
+async fn avatar_path_segments_are_encoded_and_dot_segments_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v0.1/orgs/QA%5CBeta%20Team/avatar"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "0c1d2e3f-4a5b-6c7d-8e9f-a0b1c2d3e4f5",
+            "display_name": "QA", "name": "qa", "origin": "appcenter",
+            "created_at": "2024-05-02T08:00:00Z", "updated_at": "2024-05-02T08:00:00Z"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server, RetryPolicy::none());
+    let avatar = Avatar::new(PNG, "a.png");
+
+    client
+        .update_org_avatar("QA\\Beta Team", &avatar)
+        .await
+        .unwrap();
+
+    for (owner, app) in [("acme", ".."), ("..", "app"), ("acme", "."), ("", "app")] {
+        let error = client
+            .update_app_avatar(owner, app, &avatar)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::InvalidRequest(_)),
+            "{owner}/{app}: {error:?}"
+        );
+    }
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "nothing sent for refused names"
+    );
+}

@@ -213,6 +213,28 @@ async fn a_server_wait_longer_than_the_budget_ends_the_call_at_once() {
 }
 
 #[tokio::test]
+async fn an_absurd_server_wait_is_a_typed_error_not_a_panic() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        busy().insert_header("retry-after", "18446744073709551615"),
+        1,
+        ResponseTemplate::new(200).set_body_json(user_body()),
+    )
+    .await;
+    // The default client has a deadline, so the wait is added to an `Instant`.
+    let client = Client::builder(TOKEN)
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+
+    let err: Error = client.users_get().send().await.unwrap_err().into();
+
+    assert_eq!(err.api().unwrap().kind(), ApiErrorKind::RateLimited);
+    assert_eq!(count(&server).await, 1);
+}
+
+#[tokio::test]
 async fn a_503_twice_then_200_succeeds_on_the_third_attempt() {
     let server = MockServer::start().await;
     answer(

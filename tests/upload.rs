@@ -921,3 +921,31 @@ async fn a_group_name_never_turns_into_another_path() {
         "{paths:?}"
     );
 }
+
+#[tokio::test]
+async fn the_app_handle_uploads_and_bad_app_names_are_refused_before_any_request() {
+    let mock = mock().await;
+    let path = file("handle.apk", &data(CHUNK as usize + 1));
+    let app = client(&mock)
+        .app("https://appcenter.ms/orgs/org/apps/app")
+        .unwrap();
+    fast_poll(app.upload_release(&path)).send().await.unwrap();
+    assert_eq!(mock.create_request().unwrap(), serde_json::json!({}));
+
+    let requests = mock.server().received_requests().await.unwrap().len();
+    for (owner, app) in [("org", "My App"), ("", "app"), ("org", "..")] {
+        let error = client(&mock)
+            .upload_release(owner, app, &path)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, UploadError::Invalid(_)),
+            "{owner}/{app}: {error:?}"
+        );
+    }
+    assert_eq!(
+        mock.server().received_requests().await.unwrap().len(),
+        requests
+    );
+}

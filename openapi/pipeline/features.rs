@@ -31,6 +31,14 @@ pub const TAGS: &[&str] = &[
     "billing",
 ];
 
+/// Operations an area's hand-written workflow needs although the spec files them under another
+/// tag: kept whenever that area is enabled. (operationId, area, why.)
+pub const ALSO_IN: &[(&str, &str, &str)] = &[(
+    "distributionGroups_get",
+    "distribute",
+    "the release upload resolves group names to ids; the spec tags it `account`",
+)];
+
 /// The tags whose cargo feature is enabled for this build (read from `CARGO_FEATURE_*`).
 pub fn enabled_tags() -> Vec<&'static str> {
     TAGS.iter()
@@ -56,13 +64,22 @@ pub fn retain_enabled_tags(
                 if !HTTP_METHODS.contains(&key.as_str()) {
                     return true;
                 }
-                let keep = op
-                    .get("tags")
-                    .and_then(Value::as_array)
-                    .is_some_and(|tags| {
-                        tags.iter()
-                            .any(|t| t.as_str().is_some_and(|t| enabled.contains(&t)))
+                let needed_by_enabled_area = op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| {
+                        ALSO_IN
+                            .iter()
+                            .any(|(op, area, _)| *op == id && enabled.contains(area))
                     });
+                let keep = needed_by_enabled_area
+                    || op
+                        .get("tags")
+                        .and_then(Value::as_array)
+                        .is_some_and(|tags| {
+                            tags.iter()
+                                .any(|t| t.as_str().is_some_and(|t| enabled.contains(&t)))
+                        });
                 removed_ops += usize::from(!keep);
                 keep
             });

@@ -1,16 +1,13 @@
 //! After the release exists: release notes, then each destination (groups, stores, testers).
 
-use reqwest::header::{ACCEPT, HeaderValue};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::Destination;
-use crate::error::from_reqwest;
 use crate::types::{
-    AppCenterErrorBody, ReleaseDestinationRequest, ReleaseDetailsUpdateRequest,
-    ReleaseStoreDestinationRequest, ReleaseTesterDestinationRequest,
+    ReleaseDestinationRequest, ReleaseDetailsUpdateRequest, ReleaseStoreDestinationRequest,
+    ReleaseTesterDestinationRequest,
 };
-use crate::{ApiError, Client, Error, path_segment, transport};
+use crate::{Client, Error};
 
 /// The app a release belongs to, and how testers are told.
 pub(crate) struct Target<'a> {
@@ -107,51 +104,17 @@ impl Target<'_> {
         Ok(())
     }
 
-    /// `GET .../distribution_groups/{name}` → the group's id. The spec files this operation
-    /// under the `account` tag, so it is not generated when only `distribute` is enabled; it is
-    /// sent here through the same hooks as a generated call (token, retries, redirects, error
-    /// normalisation).
+    /// `GET .../distribution_groups/{name}` → the group's id. (The spec files this operation
+    /// under `account`; the pipeline keeps it with `distribute` too: `features::ALSO_IN`.)
     async fn group_id(&self, name: &str) -> Result<Uuid, Error> {
-        #[derive(Deserialize)]
-        struct Group {
-            id: Uuid,
-        }
-        // A group name reaches the URL as exactly one segment, or the call is refused.
-        let encode = |segment: &str| path_segment::encode(segment).map_err(Error::InvalidRequest);
-        let url = format!(
-            "{}/v0.1/apps/{}/{}/distribution_groups/{}",
-            self.client.base_url(),
-            encode(self.owner)?,
-            encode(self.app)?,
-            encode(name)?
-        );
-        let http = self.client.http();
-        let state = self.client.state();
-        let mut request = http
-            .get(url)
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .build()
-            .map_err(from_reqwest)?;
-        transport::prepare(state, &mut request);
-        let result = transport::execute(http, state, request).await;
-        transport::check_origin(state, &result).map_err(Error::Config)?;
-        let response = result.map_err(from_reqwest)?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(from_reqwest)?;
-        if status.is_client_error() || status.is_server_error() {
-            // `execute` rewrote the error body into this shape.
-            let error: AppCenterErrorBody =
-                serde_json::from_slice(&body).map_err(|source| Error::Decode {
-                    source,
-                    body: body.clone(),
-                })?;
-            return Err(Error::Api(ApiError::from_body(status, error)));
-        }
-        if !status.is_success() {
-            return Err(Error::UnexpectedStatus(status));
-        }
-        serde_json::from_slice::<Group>(&body)
-            .map(|g| g.id)
-            .map_err(|source| Error::Decode { source, body })
+        let group = self
+            .client
+            .distribution_groups_get()
+            .owner_name(self.owner)
+            .app_name(self.app)
+            .distribution_group_name(name)
+            .send()
+            .await?;
+        Ok(group.into_inner().id)
     }
 }

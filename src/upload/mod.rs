@@ -363,8 +363,9 @@ impl<'a> ReleaseUpload<'a> {
     /// Checks everything that can be checked without the service; opens the file.
     fn validate(&self) -> Result<(std::fs::File, u64, String), UploadError> {
         let invalid = |why: String| Err(UploadError::Invalid(why));
-        if self.owner.trim().is_empty() || self.app.trim().is_empty() {
-            return invalid("the owner and app names must not be empty".into());
+        // The same rules as every other owner/app input (`AppRef`), checked before any request.
+        if let Err(e) = crate::AppRef::new(self.owner.as_str(), self.app.as_str()) {
+            return invalid(e.to_string());
         }
         if let Some(notes) = &self.release_notes {
             let length = notes.chars().count();
