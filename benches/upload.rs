@@ -258,6 +258,13 @@ async fn bench() {
         hwm_before as f64 / 1024.0,
         hwm_after_upload as f64 / 1024.0
     );
+    // Memory is bounded by chunk size times parallelism, whatever the file size (the full run's
+    // 256 MiB file is 6 times that bound): allow twice the bound for buffers around the chunks.
+    let bound = 2 * 10 * CHUNK_SIZE as usize;
+    assert!(
+        upload_peak <= bound,
+        "the upload held {upload_peak} bytes at its peak, over the bound of {bound}"
+    );
 }
 
 /// Writes `size` deterministic bytes, a piece at a time (never the whole file in memory).
