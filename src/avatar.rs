@@ -2,10 +2,9 @@
 //! requests, which progenitor cannot generate. They go through the same hooks as generated calls:
 //! token on the API's origin only, retries and deadlines, origin-checked redirects, one error type.
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
+use progenitor_client::ClientInfo;
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
-use crate::generated::Client as Generated;
 use crate::{Client, Error, ResponseValue, types};
 
 /// An image to upload as an avatar: its bytes, file name and media type.
@@ -150,38 +149,14 @@ impl Client {
         let content_type =
             HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
                 .expect("the boundary is a valid header value");
-        let mut request = api
+        let request = api
             .client()
             .post(format!("{}{path}", api.baseurl()))
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(
-                HeaderName::from_static("api-version"),
-                HeaderValue::from_static(Generated::api_version()),
-            )
             .header(CONTENT_TYPE, content_type)
             .body(body)
             .build()
             .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        // The same hooks as every generated operation (src/transport.rs).
-        let info = OperationInfo { operation_id };
-        api.pre::<types::AppCenterErrorBody>(&mut request, &info)
-            .await?;
-        let result = api.exec(request, &info).await;
-        api.post::<types::AppCenterErrorBody>(&result, &info)
-            .await?;
-        let response = result.map_err(crate::error::from_reqwest)?;
-        let status = response.status();
-        if status.is_success() {
-            Ok(ResponseValue::<T>::from_response::<types::AppCenterErrorBody>(response).await?)
-        } else if status.is_client_error() || status.is_server_error() {
-            let body = ResponseValue::<types::AppCenterErrorBody>::from_response::<
-                types::AppCenterErrorBody,
-            >(response)
-            .await?;
-            Err(progenitor_client::Error::ErrorResponse(body).into())
-        } else {
-            Err(Error::UnexpectedStatus(status))
-        }
+        crate::transport::send_hand_built(api, request, operation_id).await
     }
 }
 

@@ -48,8 +48,7 @@ use std::collections::HashSet;
 use std::future::Future;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
-use reqwest::header::{ACCEPT, HeaderValue};
+use progenitor_client::{ClientInfo, ResponseValue};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -326,39 +325,9 @@ fn nonempty<T, S>(items: Vec<T>, next: S) -> Option<(Vec<T>, S)> {
 
 /// GETs one page by URL through the client's hooks, as a generated operation would.
 async fn fetch<P: DeserializeOwned>(client: &Generated, url: Url) -> Result<P> {
-    let mut request = client
-        .client()
-        .get(url)
-        .header(ACCEPT, HeaderValue::from_static("application/json"))
-        .header(
-            "api-version",
-            HeaderValue::from_static(<Generated as ClientInfo<_>>::api_version()),
-        )
-        .build()
-        .map_err(from_reqwest)?;
-    let info = OperationInfo {
-        operation_id: "next_link",
-    };
-    client
-        .pre::<AppCenterErrorBody>(&mut request, &info)
-        .await?;
-    let result = client.exec(request, &info).await;
-    client.post::<AppCenterErrorBody>(&result, &info).await?;
-    let response = result.map_err(from_reqwest)?;
-    if response.status().is_success() {
-        Ok(
-            ResponseValue::<P>::from_response::<AppCenterErrorBody>(response)
-                .await?
-                .into_inner(),
-        )
-    } else if response.status().is_client_error() || response.status().is_server_error() {
-        let body =
-            ResponseValue::<AppCenterErrorBody>::from_response::<AppCenterErrorBody>(response)
-                .await?;
-        Err(progenitor_client::Error::ErrorResponse(body).into())
-    } else {
-        Err(Error::UnexpectedStatus(response.status()))
-    }
+    let request = client.client().get(url).build().map_err(from_reqwest)?;
+    let page = crate::transport::send_hand_built::<P>(client, request, "next_link").await?;
+    Ok(page.into_inner())
 }
 
 /// Resolves a `nextLink` against the API: relative to the API host (below the base URL's path),

@@ -16,6 +16,43 @@ use crate::error_body;
 use crate::generated::Client as Generated;
 use crate::retry;
 
+/// Sends a request built by hand (the avatar uploads, `nextLink` pages) exactly as a generated
+/// operation sends its own: the generated headers, the `pre`/`exec`/`post` hooks, and the same
+/// decoding of success and error answers.
+pub(crate) async fn send_hand_built<T: serde::de::DeserializeOwned>(
+    api: &Generated,
+    mut request: Request,
+    operation_id: &'static str,
+) -> Result<progenitor_client::ResponseValue<T>, crate::Error> {
+    use crate::types::AppCenterErrorBody;
+    use progenitor_client::ResponseValue;
+    let headers = request.headers_mut();
+    headers.insert(
+        reqwest::header::ACCEPT,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        "api-version",
+        HeaderValue::from_static(<Generated as ClientInfo<_>>::api_version()),
+    );
+    let info = OperationInfo { operation_id };
+    api.pre::<AppCenterErrorBody>(&mut request, &info).await?;
+    let result = api.exec(request, &info).await;
+    api.post::<AppCenterErrorBody>(&result, &info).await?;
+    let response = result.map_err(crate::error::from_reqwest)?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(ResponseValue::<T>::from_response::<AppCenterErrorBody>(response).await?)
+    } else if is_error(status) {
+        let body =
+            ResponseValue::<AppCenterErrorBody>::from_response::<AppCenterErrorBody>(response)
+                .await?;
+        Err(progenitor_client::Error::ErrorResponse(body).into())
+    } else {
+        Err(crate::Error::UnexpectedStatus(status))
+    }
+}
+
 /// Most redirects followed for one request.
 const MAX_REDIRECTS: usize = 10;
 
