@@ -10,6 +10,8 @@ use std::collections::BTreeSet;
 
 use quote::{format_ident, quote};
 
+use super::generated_code::{builder_module, client_builder_methods};
+
 /// `impl AppClient { ... }`, written to `OUT_DIR/app_scoped.rs`.
 pub struct AppScoped {
     /// The source.
@@ -23,43 +25,29 @@ pub fn generate(file: &syn::File) -> Result<AppScoped, String> {
     let scoped = app_scoped_builders(file);
 
     let mut methods = Vec::new();
-    for item in &file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        if block.trait_.is_some() || !is_path(&block.self_ty, "Client") {
+    for (method, builder) in client_builder_methods(file) {
+        if !scoped.contains(&builder) {
             continue;
         }
-        for item in &block.items {
-            let syn::ImplItem::Fn(method) = item else {
-                continue;
-            };
-            let Some(builder) = returned_builder(&method.sig) else {
-                continue;
-            };
-            if !scoped.contains(&builder) {
-                continue;
+        let name = &method.sig.ident;
+        let builder = format_ident!("{builder}");
+        let doc = format!(
+            " [`Client::{name}`](crate::generated::Client::{name}) for this app: \
+             `owner_name` and `app_name` are set.{}",
+            request_line(&method.attrs)
+                .map(|line| format!("\n\n {line}"))
+                .unwrap_or_default()
+        );
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn #name(&self) -> crate::builder::#builder<'_> {
+                self.client
+                    .api()
+                    .#name()
+                    .owner_name(self.app.owner())
+                    .app_name(self.app.app())
             }
-            let name = &method.sig.ident;
-            let builder = format_ident!("{builder}");
-            let doc = format!(
-                " [`Client::{name}`](crate::generated::Client::{name}) for this app: \
-                 `owner_name` and `app_name` are set.{}",
-                request_line(&method.attrs)
-                    .map(|line| format!("\n\n {line}"))
-                    .unwrap_or_default()
-            );
-            methods.push(quote! {
-                #[doc = #doc]
-                pub fn #name(&self) -> crate::builder::#builder<'_> {
-                    self.client
-                        .api()
-                        .#name()
-                        .owner_name(self.app.owner())
-                        .app_name(self.app.app())
-                }
-            });
-        }
+        });
     }
     let count = methods.len();
     if count != scoped.len() {
@@ -83,48 +71,21 @@ pub fn generate(file: &syn::File) -> Result<AppScoped, String> {
 /// Names of the structs in `mod builder` with both an `owner_name` and an `app_name` field.
 fn app_scoped_builders(file: &syn::File) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    for item in &file.items {
-        let syn::Item::Mod(module) = item else {
+    for item in builder_module(file) {
+        let syn::Item::Struct(builder) = item else {
             continue;
         };
-        let (true, Some((_, items))) = (module.ident == "builder", &module.content) else {
-            continue;
+        let has = |field: &str| {
+            builder
+                .fields
+                .iter()
+                .any(|f| f.ident.as_ref().is_some_and(|i| i == field))
         };
-        for item in items {
-            let syn::Item::Struct(builder) = item else {
-                continue;
-            };
-            let has = |field: &str| {
-                builder
-                    .fields
-                    .iter()
-                    .any(|f| f.ident.as_ref().is_some_and(|i| i == field))
-            };
-            if has("owner_name") && has("app_name") {
-                names.insert(builder.ident.to_string());
-            }
+        if has("owner_name") && has("app_name") {
+            names.insert(builder.ident.to_string());
         }
     }
     names
-}
-
-/// `X` when the method returns `builder::X<'_>`.
-fn returned_builder(sig: &syn::Signature) -> Option<String> {
-    let syn::ReturnType::Type(_, ty) = &sig.output else {
-        return None;
-    };
-    let syn::Type::Path(path) = ty.as_ref() else {
-        return None;
-    };
-    let segments: Vec<_> = path.path.segments.iter().collect();
-    match segments.as_slice() {
-        [module, builder] if module.ident == "builder" => Some(builder.ident.to_string()),
-        _ => None,
-    }
-}
-
-fn is_path(ty: &syn::Type, name: &str) -> bool {
-    matches!(ty, syn::Type::Path(p) if p.path.is_ident(name))
 }
 
 /// The "Sends a `GET` request to `/v0.1/...`" line of the generated method's documentation.

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
+use super::generated_code::{builder_module, client_builder_methods};
+
 /// One argument of an operation: the builder setter, the type it takes and the sample (JSON).
 struct Argument {
     setter: String,
@@ -33,7 +35,8 @@ pub fn calls(spec: &Value, file: &syn::File) -> Result<String, String> {
     let ops = spec_operations(spec);
     let builders = builders(file);
     let mut calls = Vec::new();
-    for (method, builder) in client_methods(file) {
+    for (method, builder) in client_builder_methods(file) {
+        let method = method.sig.ident.to_string();
         let Some(b) = builders.get(&builder) else {
             return Err(format!(
                 "conformance: no builder `{builder}` for `{method}`"
@@ -184,35 +187,6 @@ fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
     }
 }
 
-/// `Client` methods returning a builder: (method, builder type).
-fn client_methods(file: &syn::File) -> Vec<(String, String)> {
-    let mut methods = Vec::new();
-    for item in &file.items {
-        let syn::Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() || !is_path(&imp.self_ty, "Client") {
-            continue;
-        }
-        for item in &imp.items {
-            let syn::ImplItem::Fn(f) = item else { continue };
-            if let syn::ReturnType::Type(_, ty) = &f.sig.output
-                && let syn::Type::Path(p) = &**ty
-                && p.path.segments.len() == 2
-                && p.path.segments[0].ident == "builder"
-            {
-                methods.push((
-                    f.sig.ident.to_string(),
-                    p.path.segments[1].ident.to_string(),
-                ));
-            }
-        }
-    }
-    methods
-}
-
-fn is_path(ty: &syn::Type, name: &str) -> bool {
-    matches!(ty, syn::Type::Path(p) if p.path.is_ident(name))
-}
-
 /// One builder of the generated `builder` module.
 struct Builder {
     operation_id: String,
@@ -224,11 +198,7 @@ struct Builder {
 /// The builders of the top-level `builder` module, by type name.
 fn builders(file: &syn::File) -> BTreeMap<String, Builder> {
     let mut found = BTreeMap::new();
-    let module = file.items.iter().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
-        _ => None,
-    });
-    for item in module.into_iter().flatten() {
+    for item in builder_module(file) {
         let syn::Item::Impl(imp) = item else { continue };
         let syn::Type::Path(self_ty) = &*imp.self_ty else {
             continue;

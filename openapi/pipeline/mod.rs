@@ -13,6 +13,7 @@ pub mod exclusions;
 pub mod features;
 pub mod fixups;
 pub mod generate;
+pub mod generated_code;
 pub mod path_segments;
 pub mod supplement;
 pub mod walk;
