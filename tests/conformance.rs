@@ -16,22 +16,7 @@
 //!
 //! Needs Node.js and npm: the test installs Prism with `npm ci` when it is missing and fails
 //! with a clear message when npm is not there.
-#![cfg(all(
-    feature = "account",
-    feature = "distribute",
-    feature = "analytics",
-    feature = "test",
-    feature = "crash",
-    feature = "errors",
-    feature = "build",
-    feature = "codepush",
-    feature = "push",
-    feature = "export",
-    feature = "gdpr",
-    feature = "alerting",
-    feature = "mbaas",
-    feature = "billing"
-))]
+#![cfg(feature = "all-areas")]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;

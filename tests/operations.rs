@@ -1,22 +1,7 @@
 //! Every operation of the upstream spec is a client method, except those on the pipeline's
 //! explicit exclusion list, plus the operations of our supplement (`openapi/supplement.openapi.json`):
 //! a refreshed spec cannot lose operations unnoticed.
-#![cfg(all(
-    feature = "account",
-    feature = "distribute",
-    feature = "analytics",
-    feature = "test",
-    feature = "crash",
-    feature = "errors",
-    feature = "build",
-    feature = "codepush",
-    feature = "push",
-    feature = "export",
-    feature = "gdpr",
-    feature = "alerting",
-    feature = "mbaas",
-    feature = "billing"
-))]
+#![cfg(feature = "all-areas")]
 
 use std::collections::BTreeSet;
 

@@ -1,22 +1,7 @@
 //! Success answers decode into the right generated types (not, as an unmended spec would make
 //! them, into the error schema): a realistic body for a sample of operations across tags, sent
 //! by wiremock, decoded by the client, fields reached.
-#![cfg(all(
-    feature = "account",
-    feature = "distribute",
-    feature = "analytics",
-    feature = "test",
-    feature = "crash",
-    feature = "errors",
-    feature = "build",
-    feature = "codepush",
-    feature = "push",
-    feature = "export",
-    feature = "gdpr",
-    feature = "alerting",
-    feature = "mbaas",
-    feature = "billing"
-))]
+#![cfg(feature = "all-areas")]
 
 use appcenter::{Client, RetryPolicy, types};
 use serde_json::{Value, json};
