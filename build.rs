@@ -33,9 +33,9 @@ fn run() -> Result<(), String> {
 
     let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone())
         .map_err(|e| format!("the mended spec is not OpenAPI 3.0: {e}"))?;
-    let (file, redacted) = pipeline::generate::generate(&openapi)?;
-    let code = pipeline::generate::format(&file)?;
+    let (mut file, redacted) = pipeline::generate::generate(&openapi)?;
     let app_scoped = pipeline::app_scoped::generate(&file)?;
+    let client_methods = pipeline::client_methods::client_methods(&file)?;
     // Only tests/conformance.rs compiles this; the report says what writing it costs a build.
     let started = std::time::Instant::now();
     // A test concern must not break users' builds: a failure becomes a compile error of the
@@ -43,11 +43,15 @@ fn run() -> Result<(), String> {
     let conformance_calls = pipeline::conformance::calls(&spec, &file)
         .unwrap_or_else(|why| format!("compile_error!({why:?});\n"));
     let conformance_time = started.elapsed();
+    // Last, as it renames progenitor's `send` (the steps above read the code as generated).
+    let wrapped = pipeline::client_methods::wrap_sends(&mut file)?;
+    let code = pipeline::generate::format(&file)?;
 
     let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
     let out = Path::new(&out_dir);
     write(&out.join("appcenter.rs"), &code)?;
     write(&out.join("app_scoped.rs"), &app_scoped.code)?;
+    write(&out.join("client_methods.rs"), &client_methods.code)?;
     write(&out.join("conformance_calls.rs"), &conformance_calls)?;
     let mut summary = String::new();
     for (name, count) in report {
@@ -67,10 +71,11 @@ fn run() -> Result<(), String> {
     }
     summary.push_str(&format!(
         "features: {}\nleft out by features: {dropped_ops} operations, {dropped_schemas} schemas\n\
-         structs with redacted Debug: {redacted}\nAppClient methods: {}\n\
+         structs with redacted Debug: {redacted}\nAppClient methods: {}\nClient methods: {}; builders whose send returns appcenter::Result: {wrapped}\n\
          conformance calls (tests/conformance.rs) derived in {} ms\n",
         enabled.join(","),
         app_scoped.methods,
+        client_methods.methods,
         conformance_time.as_millis()
     ));
     write(&out.join("pipeline-report.txt"), &summary)

@@ -5,7 +5,7 @@
 use progenitor_client::ClientInfo;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
-use crate::{Client, Error, ResponseValue, types};
+use crate::{Client, Error, Operation, ResponseValue, types};
 
 /// An image to upload as an avatar: its bytes, file name and media type.
 ///
@@ -122,8 +122,12 @@ impl Client {
             segment(owner_name)?,
             segment(app_name)?
         );
-        self.upload_avatar(&path, avatar, "apps_update_avatar")
-            .await
+        const OPERATION: Operation = Operation::new(
+            "apps_update_avatar",
+            "POST",
+            "/v0.1/apps/{owner_name}/{app_name}/avatar",
+        );
+        self.upload_avatar(&path, avatar, OPERATION).await
     }
 
     /// Uploads an organization's avatar (`POST /v0.1/orgs/{org_name}/avatar`, the spec's
@@ -134,15 +138,19 @@ impl Client {
         avatar: &Avatar,
     ) -> Result<ResponseValue<types::OrganizationResponse>, Error> {
         let path = format!("/v0.1/orgs/{}/avatar", segment(org_name)?);
-        self.upload_avatar(&path, avatar, "organization_update_avatar")
-            .await
+        const OPERATION: Operation = Operation::new(
+            "organization_update_avatar",
+            "POST",
+            "/v0.1/orgs/{org_name}/avatar",
+        );
+        self.upload_avatar(&path, avatar, OPERATION).await
     }
 
     async fn upload_avatar<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         avatar: &Avatar,
-        operation_id: &'static str,
+        operation: Operation,
     ) -> Result<ResponseValue<T>, Error> {
         let api = self.api();
         let (body, boundary) = avatar.form()?;
@@ -155,8 +163,8 @@ impl Client {
             .header(CONTENT_TYPE, content_type)
             .body(body)
             .build()
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        crate::transport::send_hand_built(api, request, operation_id).await
+            .map_err(|e| Error::InvalidRequest(e.without_url().to_string()))?;
+        crate::transport::send_hand_built(api, request, operation).await
     }
 }
 

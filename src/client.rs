@@ -1,6 +1,5 @@
 //! [`Client`] and its [`ClientBuilder`]: configuration of the generated client.
 
-use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,9 +17,9 @@ pub const BASE_URL_ENV: &str = "APPCENTER_BASE_URL";
 
 /// A client for the App Center API.
 ///
-/// Every operation of the API is a method (through `Deref` to the generated
-/// [`generated::Client`]) returning a request builder; `.send().await` runs it. Errors convert
-/// into [`Error`] with `?`.
+/// Every operation of the API is a method of this type returning a request builder (generated
+/// from the spec, documented with its summary and description); `.send().await` runs it and
+/// returns [`crate::Result`]. Cloning is cheap: clones share the connection pool and settings.
 ///
 /// ```no_run
 /// # async fn run() -> appcenter::Result<()> {
@@ -29,13 +28,28 @@ pub const BASE_URL_ENV: &str = "APPCENTER_BASE_URL";
 /// println!("{} <{}>", user.display_name, user.email);
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Client {
     api: generated::Client,
 }
 
+/// Shows the base URL and settings; never the token or the HTTP client (whose proxy settings can
+/// hold credentials).
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.state();
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url())
+            .field("token", &state.token)
+            .field("retry", &state.retry)
+            .field("timeout", &state.timeouts.per_attempt)
+            .field("total_timeout", &state.timeouts.total)
+            .finish()
+    }
+}
+
 /// Per-client settings the request hooks read (the generated client's "inner" value).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ClientState {
     pub(crate) token: ApiToken,
     pub(crate) origin: Origin,
@@ -43,10 +57,28 @@ pub struct ClientState {
     pub(crate) timeouts: Timeouts,
 }
 
+/// `None` is "no limit".
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timeouts {
     pub(crate) per_attempt: Option<Duration>,
     pub(crate) total: Option<Duration>,
+}
+
+impl Timeouts {
+    /// The deadline of a call started at `now`; `None` when there is none, or when the total is
+    /// so long that no clock can represent its end (`Duration::MAX`).
+    pub(crate) fn deadline(&self, now: std::time::Instant) -> Option<std::time::Instant> {
+        self.total.and_then(|total| now.checked_add(total))
+    }
+}
+
+/// A limit no clock can represent is no limit (`Duration::MAX`), so that arithmetic on it
+/// further down (reqwest, tokio) cannot overflow.
+fn limit(timeout: Duration) -> Option<Duration> {
+    std::time::Instant::now()
+        .checked_add(timeout)
+        .and_then(|_| tokio::time::Instant::now().checked_add(timeout))
+        .map(|_| timeout)
 }
 
 impl Client {
@@ -72,9 +104,62 @@ impl Client {
         &self.api.baseurl
     }
 
-    /// The generated client, for code that wants the type itself (this type derefs to it).
+    /// The generated client: an escape hatch for code that wants progenitor's own types (its
+    /// builders' `send` return [`crate::Result`] too). Ordinary use never needs it: every
+    /// operation is a method of [`Client`].
     pub fn api(&self) -> &generated::Client {
         &self.api
+    }
+
+    /// This client with another retry policy, for one call or a few: cheap, and it shares the
+    /// connection pool, token and other settings.
+    ///
+    /// ```no_run
+    /// # async fn run(client: appcenter::Client) -> appcenter::Result<()> {
+    /// let user = client
+    ///     .with_retry(appcenter::RetryPolicy::none())
+    ///     .users_get()
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_retry(&self, policy: RetryPolicy) -> Client {
+        self.derive(|state| state.retry = policy)
+    }
+
+    /// This client with another per-attempt timeout (see [`ClientBuilder::timeout`]); shares the
+    /// connection pool like [`with_retry`](Self::with_retry).
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        self.derive(|state| state.timeouts.per_attempt = limit(timeout))
+    }
+
+    /// This client with another deadline per call (see [`ClientBuilder::total_timeout`]);
+    /// shares the connection pool like [`with_retry`](Self::with_retry).
+    pub fn with_total_timeout(&self, timeout: Duration) -> Client {
+        self.derive(|state| state.timeouts.total = limit(timeout))
+    }
+
+    /// This client without a deadline per call nor a per-attempt timeout (the connect timeout
+    /// stays); shares the connection pool like [`with_retry`](Self::with_retry).
+    pub fn without_timeouts(&self) -> Client {
+        self.derive(|state| {
+            state.timeouts = Timeouts {
+                per_attempt: None,
+                total: None,
+            }
+        })
+    }
+
+    fn derive(&self, change: impl FnOnce(&mut ClientState)) -> Client {
+        let mut state = ClientState::clone(self.state());
+        change(&mut state);
+        Client {
+            api: generated::Client::new_with_client(
+                self.base_url(),
+                self.http().clone(),
+                Arc::new(state),
+            ),
+        }
     }
 
     /// The HTTP client, for hand-written calls (the release upload's upload-domain requests).
@@ -91,14 +176,6 @@ impl Client {
     }
 }
 
-impl Deref for Client {
-    type Target = generated::Client;
-
-    fn deref(&self) -> &generated::Client {
-        &self.api
-    }
-}
-
 /// Builds a [`Client`].
 ///
 /// ```
@@ -110,7 +187,6 @@ impl Deref for Client {
 ///     .unwrap();
 /// assert_eq!(client.base_url(), "http://127.0.0.1:8080");
 /// ```
-#[derive(Debug)]
 #[must_use]
 pub struct ClientBuilder {
     token: Result<ApiToken, Error>,
@@ -119,14 +195,36 @@ pub struct ClientBuilder {
     per_attempt: Option<Duration>,
     total: Option<Duration>,
     retry: RetryPolicy,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
     user_agent: String,
     proxy: ProxySetting,
     root_certificates: Vec<Vec<u8>>,
 }
 
+/// Shows the settings; never the token nor a proxy (its URL or `basic_auth` can hold credentials).
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let proxy = match self.proxy {
+            ProxySetting::FromEnvironment => "from the environment",
+            ProxySetting::Explicit(_) => "given (<redacted>)",
+            ProxySetting::Direct => "none",
+        };
+        f.debug_struct("ClientBuilder")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.per_attempt)
+            .field("total_timeout", &self.total)
+            .field("retry", &self.retry)
+            .field("reqwest_builder", &self.http.as_ref().map(|_| "<given>"))
+            .field("user_agent", &self.user_agent)
+            .field("proxy", &proxy)
+            .field("root_certificates", &self.root_certificates.len())
+            .finish()
+    }
+}
+
 /// Where requests go through: the environment's proxy (default), a given one, or none.
-#[derive(Debug)]
 enum ProxySetting {
     FromEnvironment,
     Explicit(Box<reqwest::Proxy>),
@@ -182,15 +280,30 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for one attempt of a request, answer included. Default 60 s.
+    /// Time allowed for one attempt of a request, answer included. Default 60 s. A duration no
+    /// clock can represent (`Duration::MAX`) means no limit, as [`no_timeout`](Self::no_timeout).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.per_attempt = Some(timeout);
+        self.per_attempt = limit(timeout);
         self
     }
 
-    /// Time allowed for a whole call, retries and waits included. Default 300 s.
+    /// No per-attempt timeout (an attempt is bounded by the call's deadline alone, if any).
+    pub fn no_timeout(mut self) -> Self {
+        self.per_attempt = None;
+        self
+    }
+
+    /// Time allowed for a whole call, retries and waits included. Default 300 s. A duration no
+    /// clock can represent (`Duration::MAX`) means no deadline, as
+    /// [`no_total_timeout`](Self::no_total_timeout).
     pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.total = Some(timeout);
+        self.total = limit(timeout);
+        self
+    }
+
+    /// No deadline per call: retries and waits are bounded by the [`RetryPolicy`] alone.
+    pub fn no_total_timeout(mut self) -> Self {
+        self.total = None;
         self
     }
 
@@ -233,62 +346,65 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (for connection pools shared with other code, or settings this
-    /// builder does not offer). Proxy and certificate settings of this builder do not apply to it:
-    /// setting both is refused by [`build`](Self::build). It must not follow redirects: build it with
-    /// `redirect(reqwest::redirect::Policy::none())`; the crate follows redirects itself so that
-    /// the token never goes to another origin, and refuses answers such a client fetched by itself.
-    /// Its own timeouts and user agent apply; [`connect_timeout`](Self::connect_timeout) does not.
-    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Build the HTTP client from this `reqwest::ClientBuilder` (for settings this builder does
+    /// not offer: local address, HTTP/2 tuning, other TLS options...). The crate then sets on it
+    /// what its safety depends on: redirects are never followed by reqwest (the crate follows them
+    /// itself, so that the token never goes to another origin), no `Referer`, and this builder's
+    /// proxy and certificate settings when given. Its own timeouts and user agent apply;
+    /// [`connect_timeout`](Self::connect_timeout) and [`user_agent`](Self::user_agent) do not.
+    pub fn reqwest_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
         self
     }
 
     /// Builds the client; fails on an empty token or a refused base URL.
+    ///
+    /// A plain-`http` base URL (loopback only) is always reached directly, never through a
+    /// proxy: a proxy would see the token in clear. Giving an explicit [`proxy`](Self::proxy)
+    /// with such a base URL is refused.
     pub fn build(self) -> Result<Client, Error> {
         let token = self.token?;
         let base = auth::check_base_url(&self.base_url)?;
-        let customised = !matches!(self.proxy, ProxySetting::FromEnvironment)
-            || !self.root_certificates.is_empty();
-        let http = match self.http {
-            Some(_) if customised => {
-                return Err(Error::Config(
-                    "proxy and root certificate settings do not apply to a caller-supplied \
-                     reqwest::Client: set them on that client instead"
-                        .into(),
-                ));
-            }
-            Some(http) => http,
-            None => {
-                let mut http = reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout)
-                    // Redirects are followed by the crate (token dropped off-origin), never by reqwest.
-                    .redirect(reqwest::redirect::Policy::none())
-                    .referer(false)
-                    .user_agent(self.user_agent);
-                http = match self.proxy {
-                    // reqwest reads HTTP(S)_PROXY, ALL_PROXY and NO_PROXY itself when building.
-                    ProxySetting::FromEnvironment => http,
-                    ProxySetting::Explicit(proxy) => http.proxy(*proxy),
-                    ProxySetting::Direct => http.no_proxy(),
-                };
-                #[cfg(any(feature = "rustls", feature = "native-tls"))]
-                for pem in &self.root_certificates {
-                    let certificates = reqwest::Certificate::from_pem_bundle(pem)
-                        .ok()
-                        .filter(|c| !c.is_empty())
-                        .ok_or_else(|| {
-                            Error::Config(
-                                "add_root_certificates_pem: no valid PEM certificate found".into(),
-                            )
-                        })?;
-                    http = http.tls_certs_merge(certificates);
-                }
-                http.build().map_err(|e| {
-                    Error::Config(format!("could not build the HTTP client: {}", chain(&e)))
-                })?
-            }
+        let plain_http = base.scheme() == "http";
+        if plain_http && matches!(self.proxy, ProxySetting::Explicit(_)) {
+            return Err(Error::Config(
+                "a proxy was given for a plain-http base URL: the proxy would see the API token \
+                 in clear; loopback addresses are reached directly, so drop the proxy"
+                    .into(),
+            ));
+        }
+        let mut http = match self.http {
+            Some(given) => given,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent),
+        }
+        // Redirects are followed by the crate (token dropped off-origin), never by reqwest.
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false);
+        http = match self.proxy {
+            // Plain http goes to loopback only, and never through a proxy (see above).
+            _ if plain_http => http.no_proxy(),
+            // reqwest reads HTTP(S)_PROXY, ALL_PROXY and NO_PROXY itself when building.
+            ProxySetting::FromEnvironment => http,
+            ProxySetting::Explicit(proxy) => http.proxy(*proxy),
+            ProxySetting::Direct => http.no_proxy(),
         };
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        for pem in &self.root_certificates {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    Error::Config(
+                        "add_root_certificates_pem: no valid PEM certificate found".into(),
+                    )
+                })?;
+            http = http.tls_certs_merge(certificates);
+        }
+        let http = http.build().map_err(|e| {
+            Error::Config(format!("could not build the HTTP client: {}", chain(&e)))
+        })?;
         let state = ClientState {
             token,
             origin: base.origin(),
@@ -318,3 +434,7 @@ fn chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+// `impl Client { pub fn users_get(&self) -> crate::builder::UsersGet<'_> ... }`: one method per
+// operation, written by `openapi/pipeline/client_methods.rs`.
+include!(concat!(env!("OUT_DIR"), "/client_methods.rs"));

@@ -1,12 +1,17 @@
-//! The crate's one public error type.
+//! The crate's one error type for single calls, [`Error`], and what it carries.
 //!
-//! Generated operations return `progenitor_client::Error<types::AppCenterErrorBody>`; `?` turns
-//! it into [`Error`] (there is a `From`), so code written against this crate handles one type.
+//! Every call, generated or hand-written, returns [`Error`]. What an error shows is decided here:
+//! a request is named by its [`Operation`] (id and path template, never the filled URL, see
+//! `operation.rs`), a success answer that does not decode never prints its body (it may hold a
+//! freshly minted token), and an error answer's body is read only up to a bound.
 
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 
+use crate::Operation;
 use crate::types::AppCenterErrorBody;
 
 /// `Result` with this crate's [`Error`].
@@ -19,18 +24,31 @@ pub enum Error {
     /// The service answered with an error status (4xx or 5xx).
     Api(ApiError),
     /// The request could not be sent or the answer not received (DNS, connect, TLS, reset...).
-    Transport(reqwest::Error),
+    Transport(TransportError),
     /// A timeout fired: connect, per attempt or the call's overall deadline.
-    Timeout(reqwest::Error),
-    /// A success answer whose body does not match the expected type. The body is kept.
-    Decode {
-        /// What did not match.
-        source: serde_json::Error,
-        /// The body as received.
-        body: bytes::Bytes,
+    Timeout(TransportError),
+    /// A success answer whose body does not match the expected type.
+    Decode(DecodeError),
+    /// An answer with a status the operation does not describe (for example a redirect that was
+    /// not followed). Its bounded body and headers are kept.
+    UnexpectedStatus(ApiError),
+    /// A redirect the crate refuses to follow: to another origin with a request body, or from
+    /// `https` to plain `http`.
+    Redirect {
+        /// The call that was redirected.
+        operation: Option<Operation>,
+        /// The origin (scheme, host, port) the server redirected to; never its path or query.
+        target_origin: String,
+        /// Why the redirect was not followed.
+        reason: &'static str,
     },
-    /// An answer with a status the operation does not describe (for example an unfollowed redirect).
-    UnexpectedStatus(StatusCode),
+    /// A page stream met an answer it cannot trust or follow (see [`PageProblem`]).
+    Pagination {
+        /// The paged operation.
+        operation: Option<Operation>,
+        /// What went wrong.
+        problem: PageProblem,
+    },
     /// The request could not be built from the given arguments.
     InvalidRequest(String),
     /// The client is misconfigured (missing token, refused base URL...).
@@ -39,13 +57,52 @@ pub enum Error {
     AppRef(crate::AppRefError),
 }
 
+/// Why a page stream ended with [`Error::Pagination`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PageProblem {
+    /// A `nextLink` pointed to another origin (shown without its path or query) or to plain
+    /// `http`: its items would not be App Center's.
+    ForeignLink {
+        /// The origin the link named.
+        origin: String,
+    },
+    /// More pages than the stream's page limit (see `Paginate::pages_up_to`).
+    TooManyPages {
+        /// The limit that was reached.
+        limit: usize,
+    },
+    /// The offset of the next page does not fit in an `i64`.
+    OffsetOverflow,
+    /// The first request was not observed by the transport, so its links cannot be resolved.
+    NothingObserved,
+}
+
+impl fmt::Display for PageProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PageProblem::ForeignLink { origin } => write!(
+                f,
+                "the next page is on another origin or on plain http ({origin}); not followed"
+            ),
+            PageProblem::TooManyPages { limit } => write!(
+                f,
+                "more than {limit} pages; raise the limit with `pages_up_to` if this is expected"
+            ),
+            PageProblem::OffsetOverflow => f.write_str("the next page's offset overflows"),
+            PageProblem::NothingObserved => {
+                f.write_str("the first page's request was not observed")
+            }
+        }
+    }
+}
+
 impl Error {
     /// The HTTP status of the answer, when there was one.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Api(e) => Some(e.status),
-            Error::UnexpectedStatus(s) => Some(*s),
-            Error::Transport(e) | Error::Timeout(e) => e.status(),
+            Error::Api(e) | Error::UnexpectedStatus(e) => Some(e.status),
+            Error::Transport(e) | Error::Timeout(e) => e.source.status(),
             _ => None,
         }
     }
@@ -57,23 +114,81 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The operation the error happened in, where known.
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            Error::Api(e) | Error::UnexpectedStatus(e) => e.operation,
+            Error::Transport(e) | Error::Timeout(e) => e.operation,
+            Error::Decode(e) => e.operation,
+            Error::Redirect { operation, .. } | Error::Pagination { operation, .. } => *operation,
+            _ => None,
+        }
+    }
+}
+
+/// The error's variant as a short name, for tracing fields.
+pub(crate) fn kind_name(e: &Error) -> &'static str {
+    match e {
+        Error::Api(_) => "api",
+        Error::Transport(_) => "transport",
+        Error::Timeout(_) => "timeout",
+        Error::Decode(_) => "decode",
+        Error::UnexpectedStatus(_) => "unexpected_status",
+        Error::Redirect { .. } => "redirect",
+        Error::Pagination { .. } => "pagination",
+        Error::InvalidRequest(_) => "invalid_request",
+        Error::Config(_) => "config",
+        Error::AppRef(_) => "app_ref",
+    }
+}
+
+/// ` in users_get (GET /v0.1/user)`, or nothing when the operation is not known.
+struct In(Option<Operation>);
+
+impl fmt::Display for In {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(op) => write!(f, " in {op}"),
+            None => Ok(()),
+        }
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Api(e) => e.fmt(f),
-            Error::Transport(e) => write!(f, "could not reach App Center: {e}"),
-            Error::Timeout(e) => write!(f, "App Center did not answer in time: {e}"),
-            Error::Decode { source, body } => {
-                write!(
-                    f,
-                    "unexpected answer from App Center ({} bytes): {source}",
-                    body.len()
-                )
-            }
-            Error::UnexpectedStatus(status) => {
-                write!(f, "App Center answered with unexpected status {status}")
+            Error::Transport(e) => write!(
+                f,
+                "could not reach App Center{}: {}",
+                In(e.operation),
+                e.source
+            ),
+            Error::Timeout(e) => write!(
+                f,
+                "App Center did not answer in time{}: {}",
+                In(e.operation),
+                e.source
+            ),
+            Error::Decode(e) => e.fmt(f),
+            Error::UnexpectedStatus(e) => write!(
+                f,
+                "App Center answered with unexpected status {}{}",
+                e.status,
+                In(e.operation)
+            ),
+            Error::Redirect {
+                operation,
+                target_origin,
+                reason,
+            } => write!(
+                f,
+                "refused to follow a redirect to {target_origin}{}: {reason}",
+                In(*operation)
+            ),
+            Error::Pagination { operation, problem } => {
+                write!(f, "page stream{}: {problem}", In(*operation))
             }
             Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
             Error::Config(why) => write!(f, "client configuration: {why}"),
@@ -85,11 +200,127 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Transport(e) | Error::Timeout(e) => Some(e),
-            Error::Decode { source, .. } => Some(source),
+            Error::Transport(e) | Error::Timeout(e) => Some(&e.source),
             _ => None,
         }
     }
+}
+
+/// A request that could not be sent or whose answer could not be received. Its text names the
+/// operation and the cause, never the URL.
+#[derive(Debug)]
+pub struct TransportError {
+    operation: Option<Operation>,
+    source: reqwest::Error,
+}
+
+impl TransportError {
+    /// The operation that failed, where known.
+    pub fn operation(&self) -> Option<Operation> {
+        self.operation
+    }
+
+    /// Whether the connection could not be established (the server never saw the request).
+    pub fn is_connect(&self) -> bool {
+        self.source.is_connect()
+    }
+
+    /// Whether a timeout fired.
+    pub fn is_timeout(&self) -> bool {
+        self.source.is_timeout()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.source, In(self.operation))
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// A success answer that does not match the operation's type. It names the operation and what
+/// did not match, never the body or the values in it (an answer can hold a minted token).
+#[derive(Clone, Debug)]
+pub struct DecodeError {
+    operation: Option<Operation>,
+    detail: String,
+}
+
+impl DecodeError {
+    /// A decode error of `operation` from serde's error; values quoted in it are redacted.
+    pub(crate) fn new(operation: Option<Operation>, error: &serde_json::Error) -> Self {
+        Self {
+            operation,
+            detail: redact_values(&error.to_string()),
+        }
+    }
+
+    /// A decode error with a message written by the crate (which must not hold answer values).
+    pub(crate) fn custom(operation: Option<Operation>, detail: impl Into<String>) -> Self {
+        Self {
+            operation,
+            detail: detail.into(),
+        }
+    }
+
+    /// The operation whose answer did not decode, where known.
+    pub fn operation(&self) -> Option<Operation> {
+        self.operation
+    }
+
+    /// What did not match (``missing field `app_icon_url` at line 1 column 80``), with values
+    /// from the answer replaced by `…`.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unexpected answer from App Center{}: {}",
+            In(self.operation),
+            self.detail
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// serde's messages quote the values they met (`invalid type: string "…"`, ``unknown variant
+/// `…` ``); field names and expectations come from the types and are kept.
+fn redact_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find('"') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        match rest.find('"') {
+            Some(end) => {
+                out.push_str("…\"");
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('…');
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    // ``unknown variant `value`, expected one of ...``: the first backquoted word is the value.
+    if let Some(at) = out.find("unknown variant `") {
+        let start = at + "unknown variant `".len();
+        if let Some(len) = out[start..].find('`') {
+            out.replace_range(start..start + len, "…");
+        }
+    }
+    out
 }
 
 /// What kind of API error it is, to `match` on.
@@ -113,10 +344,17 @@ pub enum ApiErrorKind {
     RateLimited,
     /// 5xx.
     ServerError,
+    /// A status below 400 the operation does not describe ([`Error::UnexpectedStatus`]).
+    Unexpected,
 }
 
+/// Response headers that name the request to App Center's support.
+const REQUEST_ID_HEADERS: &[&str] = &["x-ms-request-id", "request-id", "x-request-id"];
+const CORRELATION_HEADERS: &[&str] = &["x-correlation-id", "correlation-id", "x-ms-correlation-id"];
+
 /// An error answer from App Center, normalised from whichever shape the service sent.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,
@@ -124,20 +362,46 @@ pub struct ApiError {
     pub code: Option<String>,
     /// The service's message, where it sent one.
     pub message: Option<String>,
-    /// The correlation id, where the service reported one (quote it to support).
+    /// The correlation id the body reported, where it did (see [`ApiError::correlation_id`]).
     pub correlation_id: Option<String>,
     /// The body as received (bounded), when it had no recognised shape (an HTML page, say).
     pub raw: Option<String>,
+    headers: HeaderMap,
+    operation: Option<Operation>,
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values are not printed (a `Set-Cookie` is a secret); their names are.
+        let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("correlation_id", &self.correlation_id())
+            .field("request_id", &self.request_id())
+            .field("operation", &self.operation)
+            .field("raw", &self.raw)
+            .field("headers", &names)
+            .finish()
+    }
 }
 
 impl ApiError {
-    pub(crate) fn from_body(status: StatusCode, body: AppCenterErrorBody) -> Self {
+    pub(crate) fn from_body(
+        status: StatusCode,
+        body: AppCenterErrorBody,
+        headers: HeaderMap,
+        operation: Option<Operation>,
+    ) -> Self {
         Self {
             status,
             code: body.code,
             message: body.message,
             correlation_id: body.correlation_id,
             raw: body.raw,
+            headers,
+            operation,
         }
     }
 
@@ -151,8 +415,42 @@ impl ApiError {
             409 => ApiErrorKind::Conflict,
             429 => ApiErrorKind::RateLimited,
             500..=599 => ApiErrorKind::ServerError,
+            0..=399 => ApiErrorKind::Unexpected,
             _ => ApiErrorKind::BadRequest,
         }
+    }
+
+    /// The answer's headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The wait the server asked for before another try (`Retry-After`, or a "try again in N
+    /// seconds" message), where it asked.
+    pub fn retry_after(&self) -> Option<Duration> {
+        crate::retry::server_wait(&self.headers, self.message.as_deref())
+    }
+
+    /// The correlation id, from the body or else a correlation header (quote it to support).
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.correlation_id
+            .as_deref()
+            .or_else(|| header(&self.headers, CORRELATION_HEADERS))
+    }
+
+    /// The request id the service gave the answer (`x-ms-request-id` and kin), where it did.
+    pub fn request_id(&self) -> Option<&str> {
+        header(&self.headers, REQUEST_ID_HEADERS)
+    }
+
+    /// The operation that was answered, where known.
+    pub fn operation(&self) -> Option<Operation> {
+        self.operation
+    }
+
+    /// The id of the operation that was answered, where known.
+    pub fn operation_id(&self) -> Option<&'static str> {
+        self.operation.map(|op| op.id())
     }
 
     fn is_app_token_refusal(&self) -> bool {
@@ -166,6 +464,13 @@ impl ApiError {
                 && message.contains("token")
                 && message.contains("cannot be used"))
     }
+}
+
+fn header<'a>(headers: &'a HeaderMap, names: &[&str]) -> Option<&'a str> {
+    names
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok())
+        .filter(|v| !v.is_empty())
 }
 
 impl fmt::Display for ApiError {
@@ -184,12 +489,11 @@ impl fmt::Display for ApiError {
             )?;
         }
         let message = self.message.as_deref().unwrap_or_default();
-        if let Some(id) = self
-            .correlation_id
-            .as_deref()
-            .filter(|id| !message.contains(id))
-        {
+        if let Some(id) = self.correlation_id().filter(|id| !message.contains(id)) {
             write!(f, " [correlation id {id}]")?;
+        }
+        if let Some(op) = self.operation {
+            write!(f, " [{op}]")?;
         }
         Ok(())
     }
@@ -197,24 +501,58 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-impl From<progenitor_client::Error<AppCenterErrorBody>> for Error {
-    fn from(e: progenitor_client::Error<AppCenterErrorBody>) -> Self {
-        use progenitor_client::Error as P;
-        match e {
-            P::ErrorResponse(rv) => {
-                let status = rv.status();
-                Error::Api(ApiError::from_body(status, rv.into_inner()))
-            }
-            P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
-                from_reqwest(e)
-            }
-            P::InvalidResponsePayload(body, source) => Error::Decode { source, body },
-            P::UnexpectedResponse(response) => Error::UnexpectedStatus(response.status()),
-            P::InvalidRequest(why) => Error::InvalidRequest(why),
-            // Raised only by this crate's hooks, for configuration problems (see transport.rs).
-            P::Custom(why) => Error::Config(why),
+/// Turns what a generated `send` returned into [`Error`], naming `operation`. Async: an
+/// unexpected answer's body is read (bounded) so that it can be kept.
+pub(crate) async fn from_generated(
+    operation: Option<Operation>,
+    e: progenitor_client::Error<AppCenterErrorBody>,
+) -> Error {
+    use progenitor_client::Error as P;
+    match e {
+        P::ErrorResponse(rv) => {
+            let status = rv.status();
+            let headers = rv.headers().clone();
+            Error::Api(ApiError::from_body(
+                status,
+                rv.into_inner(),
+                headers,
+                operation,
+            ))
         }
+        P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
+            from_reqwest_in(operation, e)
+        }
+        P::InvalidResponsePayload(_body, source) => {
+            Error::Decode(DecodeError::new(operation, &source))
+        }
+        P::UnexpectedResponse(response) => unexpected(operation, response).await,
+        P::InvalidRequest(why) => Error::InvalidRequest(match operation {
+            Some(op) => format!("{}: {why}", op.id()),
+            None => why,
+        }),
+        // Raised only by this crate's hooks, for configuration problems (see transport.rs).
+        P::Custom(why) => Error::Config(why),
     }
+}
+
+/// An answer with a status the operation does not describe: a refused redirect (marked by the
+/// transport), or a status kept with its bounded body and headers.
+pub(crate) async fn unexpected(operation: Option<Operation>, response: reqwest::Response) -> Error {
+    if let Some(refused) = response
+        .extensions()
+        .get::<crate::transport::RefusedRedirect>()
+    {
+        return Error::Redirect {
+            operation,
+            target_origin: refused.origin.clone(),
+            reason: refused.reason,
+        };
+    }
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = crate::error_body::read_bounded(response).await;
+    let body = crate::error_body::normalise(status, &body);
+    Error::UnexpectedStatus(ApiError::from_body(status, body, headers, operation))
 }
 
 impl From<crate::AppRefError> for Error {
@@ -223,10 +561,48 @@ impl From<crate::AppRefError> for Error {
     }
 }
 
+/// A reqwest error as [`Error`], without its URL.
 pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        Error::Timeout(e)
+    from_reqwest_in(None, e)
+}
+
+/// A reqwest error of `operation` as [`Error`]: the URL reqwest would print is dropped (path and
+/// query parameters can be secrets); the operation names the request instead.
+pub(crate) fn from_reqwest_in(operation: Option<Operation>, e: reqwest::Error) -> Error {
+    let timeout = e.is_timeout();
+    let error = TransportError {
+        operation,
+        source: e.without_url(),
+    };
+    if timeout {
+        Error::Timeout(error)
     } else {
-        Error::Transport(e)
+        Error::Transport(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_redacted_from_serde_messages() {
+        for (message, want) in [
+            (
+                r#"invalid type: string "s3cr3t", expected a sequence at line 1 column 9"#,
+                r#"invalid type: string "…", expected a sequence at line 1 column 9"#,
+            ),
+            (
+                "unknown variant `s3cr3t`, expected one of `a`, `b`",
+                "unknown variant `…`, expected one of `a`, `b`",
+            ),
+            (
+                "missing field `app_icon_url` at line 1 column 2",
+                "missing field `app_icon_url` at line 1 column 2",
+            ),
+            (r#"open "s3cr3t"#, r#"open "…"#),
+        ] {
+            assert_eq!(redact_values(message), want);
+        }
     }
 }

@@ -13,6 +13,27 @@ use crate::types::AppCenterErrorBody;
 /// Bodies longer than this are cut when kept as `raw`.
 pub(crate) const RAW_LIMIT: usize = 16 * 1024;
 
+/// At most this much of an error answer's body is read; the rest is dropped unread (a 1 GiB
+/// error page must not be buffered).
+pub(crate) const READ_LIMIT: usize = 64 * 1024;
+
+/// Reads at most [`READ_LIMIT`] bytes of an error answer's body. A body that fails midway gives
+/// what arrived before the failure: the answer's status is what matters (a 429 whose body breaks
+/// off is still a 429).
+pub(crate) async fn read_bounded(mut response: reqwest::Response) -> bytes::Bytes {
+    let mut body = bytes::BytesMut::new();
+    while body.len() < READ_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = READ_LIMIT - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body.freeze()
+}
+
 /// Reads an error body of any shape.
 pub(crate) fn normalise(status: StatusCode, body: &[u8]) -> AppCenterErrorBody {
     let mut out = AppCenterErrorBody {

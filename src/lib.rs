@@ -14,8 +14,12 @@
 //! - [`AppRef`]: an app's owner and name, parsed from `owner/app`, portal and install URLs, with
 //!   errors that say what to write instead; [`Client::app`] gives an [`AppClient`] whose methods
 //!   are the operations on that app with both names filled in.
-//! - One [`Error`] type: every error shape App Center sends becomes an [`ApiError`] with status,
-//!   code, message and correlation id.
+//! - One [`Error`] type for every call, generated or hand-written: every error shape App Center
+//!   sends becomes an [`ApiError`] with status, code, message, correlation id and headers; errors
+//!   name the [`Operation`] and its path template, never the filled URL, and never print bodies.
+//! - Tracing: a `tracing` span per call (`appcenter.call`: operation, method, path template,
+//!   status, attempts, latency, error kind and code, correlation id) with a child span per
+//!   attempt and events for retry waits and redirects. No secret ever reaches a field.
 //! - Resilience: one [`RetryPolicy`] (429 and `Retry-After`, 5xx, dropped connections), a
 //!   connect timeout, a per-attempt timeout and a deadline per call; proxies from the
 //!   environment or the builder; extra root certificates.
@@ -42,7 +46,8 @@
 
 /// The client generated from the App Center spec by `build.rs` (see `openapi/pipeline/`).
 ///
-/// [`Client`] derefs to [`generated::Client`], so its operations are called on `Client` directly.
+/// Its operations are methods of [`Client`] itself; [`Client::api`] reaches this type directly
+/// (an escape hatch that ordinary use does not need).
 #[allow(missing_docs, unused_imports, clippy::all, rustdoc::all)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/appcenter.rs"));
@@ -58,6 +63,7 @@ mod error;
 mod error_body;
 #[cfg(feature = "mock")]
 pub mod mock;
+mod operation;
 pub mod pagination;
 mod path_segment;
 mod pipe_delimited;
@@ -74,7 +80,8 @@ pub use auth::{ApiToken, TOKEN_HEADER};
 #[cfg(feature = "account")]
 pub use avatar::Avatar;
 pub use client::{BASE_URL_ENV, Client, ClientBuilder, ClientState, DEFAULT_BASE_URL, TOKEN_ENV};
-pub use error::{ApiError, ApiErrorKind, Error, Result};
+pub use error::{ApiError, ApiErrorKind, DecodeError, Error, PageProblem, Result, TransportError};
 pub use generated::{ResponseValue, builder, types};
+pub use operation::Operation;
 pub use pipe_delimited::{InvalidPipeDelimited, PipeDelimited};
 pub use retry::RetryPolicy;

@@ -14,7 +14,13 @@
 //! Every page is fetched through the client's hooks (token on the API origin only, retries,
 //! timeouts, error normalisation). A stream ends on an empty page, a missing link or token, a
 //! link or token seen before, a page that repeats the previous one, or when the answer says there
-//! is no more; an error ends it after being yielded.
+//! is no more; an error ends it after being yielded. A `nextLink` to another origin (or to plain
+//! `http`) ends it with [`Error::Pagination`] ([`PageProblem::ForeignLink`]), as does a page
+//! count over the limit ([`Paginate::pages_up_to`], default [`DEFAULT_MAX_PAGES`]).
+//!
+//! The stream reads the client and the first request's URL from the transport
+//! (`transport::observe`), which owns that observation; pagination depends on the transport,
+//! never the other way round.
 //!
 //! ```no_run
 //! use appcenter::pagination::Paginate;
@@ -43,12 +49,12 @@
     allow(dead_code, unused_imports)
 )]
 
-use std::cell::RefCell;
 use std::collections::HashSet;
 use std::future::Future;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use progenitor_client::{ClientInfo, ResponseValue};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -56,14 +62,18 @@ use crate::error::from_reqwest;
 use crate::generated::Client as Generated;
 #[allow(unused_imports)]
 use crate::generated::{builder, types};
-use crate::types::AppCenterErrorBody;
-use crate::{Error, Result};
+use crate::transport::{Observed, observe};
+use crate::{Error, Operation, PageProblem, Result};
 
 /// A stream of pages, each the items of one answer, fetched one at a time as the stream is polled.
 pub type Pages<'a, T> = BoxStream<'a, Result<Vec<T>>>;
 
 /// A stream of items across pages, fetched lazily.
 pub type Items<'a, T> = BoxStream<'a, Result<T>>;
+
+/// Most pages a stream fetches unless told otherwise ([`Paginate::pages_up_to`]): a server that
+/// mints a fresh link for ever ends with [`PageProblem::TooManyPages`] instead of looping.
+pub const DEFAULT_MAX_PAGES: usize = 1000;
 
 /// A request builder of a paged operation: turns it into a stream of its pages or items.
 ///
@@ -74,8 +84,14 @@ pub trait Paginate<'a>: sealed::Sealed + Sized {
     /// One element of a page.
     type Item: Send + 'a;
 
-    /// The pages, fetched lazily.
-    fn pages(self) -> Pages<'a, Self::Item>;
+    /// The pages, fetched lazily; at most `max_pages` of them: one more ends the stream with
+    /// [`Error::Pagination`] ([`PageProblem::TooManyPages`]).
+    fn pages_up_to(self, max_pages: usize) -> Pages<'a, Self::Item>;
+
+    /// The pages, fetched lazily (at most [`DEFAULT_MAX_PAGES`]).
+    fn pages(self) -> Pages<'a, Self::Item> {
+        self.pages_up_to(DEFAULT_MAX_PAGES)
+    }
 
     /// The items of every page, fetched lazily, page by page.
     fn items(self) -> Items<'a, Self::Item> {
@@ -112,62 +128,96 @@ impl<T> Page<T> {
     }
 }
 
-type Sent<P> = std::result::Result<ResponseValue<P>, progenitor_client::Error<AppCenterErrorBody>>;
+type Sent<P> = Result<ResponseValue<P>>;
 
-tokio::task_local! {
-    /// The client and URL of the request the hooks sent last, inside [`capture`].
-    static SENT: RefCell<Option<(Generated, Url)>>;
+/// The `nextLink` pages, as shown in errors and tracing (the link itself is never shown).
+const NEXT_LINK: Operation = Operation::new("next_link", "GET", "{nextLink}");
+
+fn problem(problem: PageProblem) -> Error {
+    Error::Pagination {
+        operation: Some(NEXT_LINK),
+        problem,
+    }
 }
 
-/// Called by the `exec` hook: remembers the client and URL of the request being sent, when a
-/// page stream asked for it (outside a stream this does nothing).
-pub(crate) fn record(client: &Generated, url: &Url) {
-    let _ = SENT.try_with(|sent| *sent.borrow_mut() = Some((client.clone(), url.clone())));
+/// What ends a stream early: a page count over the limit, or a page equal to the previous one
+/// (a server that ignores the offset or mints a fresh link to the same page).
+struct Guard {
+    max_pages: usize,
+    pages: usize,
+    previous: Option<String>,
 }
 
-/// Runs a generated `send()`, also returning the client and URL its hooks used: the builder does
-/// not expose them, and a `nextLink` is mended against them and fetched with them.
-async fn capture<P>(send: impl Future<Output = Sent<P>>) -> (Result<P>, Option<(Generated, Url)>) {
-    SENT.scope(RefCell::new(None), async {
-        let out = send
-            .await
-            .map(ResponseValue::into_inner)
-            .map_err(Error::from);
-        (out, SENT.with(|sent| sent.borrow_mut().take()))
-    })
-    .await
+impl Guard {
+    fn new(max_pages: usize) -> Self {
+        Self {
+            max_pages,
+            pages: 0,
+            previous: None,
+        }
+    }
+
+    /// Counts a page about to be fetched; an error past the limit.
+    fn count(&mut self) -> Result<()> {
+        self.pages += 1;
+        if self.pages > self.max_pages {
+            return Err(problem(PageProblem::TooManyPages {
+                limit: self.max_pages,
+            }));
+        }
+        Ok(())
+    }
+
+    /// Whether `items` repeat the previous page.
+    fn repeats<T: Serialize>(&mut self, items: &[T]) -> bool {
+        let fingerprint = serde_json::to_string(items).ok();
+        let repeated = fingerprint.is_some() && fingerprint == self.previous;
+        self.previous = fingerprint;
+        repeated
+    }
 }
 
 /// Pages that name the next page with a `nextLink`.
-fn by_link<'a, B, F, P, T>(first: B, send: fn(B) -> F, split: fn(P) -> Page<T>) -> Pages<'a, T>
+fn by_link<'a, B, F, P, T>(
+    first: B,
+    max_pages: usize,
+    send: fn(B) -> F,
+    split: fn(P) -> Page<T>,
+) -> Pages<'a, T>
 where
     B: Send + 'a,
     F: Future<Output = Sent<P>> + Send + 'a,
     P: DeserializeOwned + Send + 'a,
-    T: Send + 'a,
+    T: Serialize + Send + 'a,
 {
     struct Follow {
         client: Generated,
         first: Url,
         next: Url,
         seen: HashSet<String>,
+        guard: Guard,
     }
     enum State<B> {
         First(B),
         Follow(Box<Follow>),
+        /// The page before was yielded; this error ends the stream.
+        Fail(Error),
         Done,
     }
     stream::try_unfold(State::First(first), move |state| async move {
-        let (page, client, first, mut seen) = match state {
+        let (page, client, first, mut seen, mut guard) = match state {
             State::Done => return Ok(None),
+            State::Fail(error) => return Err(error),
             State::First(builder) => {
-                let (page, sent) = capture(send(builder)).await;
-                let page = split(page?);
-                let Some((client, first)) = sent else {
-                    return Ok(nonempty(page.items, State::Done));
+                let mut guard = Guard::new(max_pages);
+                guard.count()?;
+                let (page, sent) = observe(send(builder)).await;
+                let page = split(page?.into_inner());
+                let Some(Observed { client, url }) = sent else {
+                    return Err(problem(PageProblem::NothingObserved));
                 };
-                let seen = HashSet::from([first.to_string()]);
-                (page, client, first, seen)
+                let seen = HashSet::from([url.to_string()]);
+                (page, client, url, seen, guard)
             }
             State::Follow(follow) => {
                 let Follow {
@@ -175,22 +225,33 @@ where
                     first,
                     next,
                     seen,
+                    mut guard,
                 } = *follow;
-                (split(fetch(&client, next).await?), client, first, seen)
+                guard.count()?;
+                (
+                    split(fetch(&client, next).await?),
+                    client,
+                    first,
+                    seen,
+                    guard,
+                )
             }
         };
-        let next = page
-            .next
-            .as_deref()
-            .filter(|link| !link.trim().is_empty())
-            .and_then(|link| mend_link(&client.baseurl, &first, link))
-            .filter(|url| seen.insert(url.to_string()));
-        let state = match next {
-            Some(next) if page.more != Some(false) => State::Follow(Box::new(Follow {
+        if guard.repeats(&page.items) {
+            return Ok(None);
+        }
+        let next = match page.next.as_deref().filter(|link| !link.trim().is_empty()) {
+            Some(link) => mend_link(&client.baseurl, &first, link),
+            None => Ok(None),
+        };
+        let state = match next.map(|next| next.filter(|url| seen.insert(url.to_string()))) {
+            Err(why) => State::Fail(problem(why)),
+            Ok(Some(next)) if page.more != Some(false) => State::Follow(Box::new(Follow {
                 client,
                 first,
                 next,
                 seen,
+                guard,
             })),
             _ => State::Done,
         };
@@ -202,6 +263,7 @@ where
 /// Pages addressed by `$top`/`$skip`.
 fn by_offset<'a, B, F, P, T>(
     first: B,
+    max_pages: usize,
     send: fn(B) -> F,
     skip: fn(B, i64) -> B,
     split: fn(P) -> Page<T>,
@@ -210,67 +272,73 @@ where
     B: Clone + Send + 'a,
     F: Future<Output = Sent<P>> + Send + 'a,
     P: DeserializeOwned + Send + 'a,
-    T: serde::Serialize + Send + 'a,
+    T: Serialize + Send + 'a,
 {
     struct State<B> {
         builder: B,
         /// Where the next page starts; `None` before the first page (the caller's `$skip` applies).
         offset: Option<i64>,
-        previous: Option<String>,
+        guard: Guard,
     }
     let start = State {
         builder: first,
         offset: None,
-        previous: None,
+        guard: Guard::new(max_pages),
     };
-    stream::try_unfold(Some(start), move |state| async move {
-        let Some(State {
-            builder,
-            offset,
-            previous,
-        }) = state
-        else {
-            return Ok(None);
-        };
-        let request = match offset {
-            Some(offset) => skip(builder.clone(), offset),
-            None => builder.clone(),
-        };
-        let (page, sent) = capture(send(request)).await;
-        let page = split(page?);
-        let query = |name: &str| {
-            sent.as_ref().and_then(|(_, url)| {
+    stream::try_unfold(
+        Ok(Some(start)),
+        move |state: Result<Option<State<B>>>| async move {
+            let Some(State {
+                builder,
+                offset,
+                mut guard,
+            }) = state?
+            else {
+                return Ok(None);
+            };
+            guard.count()?;
+            let request = match offset {
+                Some(offset) => skip(builder.clone(), offset),
+                None => builder.clone(),
+            };
+            let (page, sent) = observe(send(request)).await;
+            let page = split(page?.into_inner());
+            let Some(Observed { url, .. }) = sent else {
+                return Err(problem(PageProblem::NothingObserved));
+            };
+            let query = |name: &str| {
                 url.query_pairs()
                     .find(|(k, _)| k == name)
                     .and_then(|(_, v)| v.parse::<i64>().ok())
-            })
-        };
-        let this_offset = offset.or_else(|| query("$skip")).unwrap_or(0);
-        let count = page.items.len() as i64;
-        let next_offset = this_offset + count;
-        // A server that ignores `$skip` would send the same page forever.
-        let fingerprint = serde_json::to_string(&page.items).ok();
-        let repeated = fingerprint.is_some() && fingerprint == previous;
-        let last = repeated
-            || page.more == Some(false)
-            || page.total.is_some_and(|total| next_offset >= total)
-            || query("$top").is_some_and(|top| count < top);
-        if repeated {
-            return Ok(None);
-        }
-        let state = (!last).then_some(State {
-            builder,
-            offset: Some(next_offset),
-            previous: fingerprint,
-        });
-        Ok(nonempty(page.items, state))
-    })
+            };
+            let this_offset = offset.or_else(|| query("$skip")).unwrap_or(0);
+            let count = i64::try_from(page.items.len()).unwrap_or(i64::MAX);
+            // A server that ignores `$skip` would send the same page forever.
+            if guard.repeats(&page.items) {
+                return Ok(None);
+            }
+            let last = page.more == Some(false) || query("$top").is_some_and(|top| count < top);
+            // The page is yielded; an offset past `i64::MAX` ends the stream after it.
+            let state = match this_offset.checked_add(count) {
+                _ if last => Ok(None),
+                None => Err(problem(PageProblem::OffsetOverflow)),
+                Some(next) if page.total.is_some_and(|total| next >= total) => Ok(None),
+                Some(next) => Ok(Some(State {
+                    builder,
+                    offset: Some(next),
+                    guard,
+                })),
+            };
+            Ok(nonempty(page.items, state))
+        },
+    )
     .boxed()
 }
 
 /// Pages chained by a continuation token.
 fn by_token<'a, B, F, P, T>(
     first: B,
+    max_pages: usize,
     send: fn(B) -> F,
     with_token: fn(B, String) -> B,
     split: fn(P) -> Page<T>,
@@ -279,32 +347,39 @@ where
     B: Clone + Send + 'a,
     F: Future<Output = Sent<P>> + Send + 'a,
     P: DeserializeOwned + Send + 'a,
-    T: Send + 'a,
+    T: Serialize + Send + 'a,
 {
     struct State<B> {
         builder: B,
         token: Option<String>,
         seen: HashSet<String>,
+        guard: Guard,
     }
     let start = State {
         builder: first,
         token: None,
         seen: HashSet::new(),
+        guard: Guard::new(max_pages),
     };
     stream::try_unfold(Some(start), move |state| async move {
         let Some(State {
             builder,
             token,
             mut seen,
+            mut guard,
         }) = state
         else {
             return Ok(None);
         };
+        guard.count()?;
         let request = match token {
             Some(token) => with_token(builder.clone(), token),
             None => builder.clone(),
         };
-        let page = split(send(request).await.map_err(Error::from)?.into_inner());
+        let page = split(send(request).await?.into_inner());
+        if guard.repeats(&page.items) {
+            return Ok(None);
+        }
         let state = page
             .next
             .filter(|token| !token.is_empty() && seen.insert(token.clone()))
@@ -312,6 +387,7 @@ where
                 builder,
                 token: Some(token),
                 seen,
+                guard,
             });
         Ok(nonempty(page.items, state))
     })
@@ -326,24 +402,42 @@ fn nonempty<T, S>(items: Vec<T>, next: S) -> Option<(Vec<T>, S)> {
 /// GETs one page by URL through the client's hooks, as a generated operation would.
 async fn fetch<P: DeserializeOwned>(client: &Generated, url: Url) -> Result<P> {
     let request = client.client().get(url).build().map_err(from_reqwest)?;
-    let page = crate::transport::send_hand_built::<P>(client, request, "next_link").await?;
+    let page = crate::transport::send_hand_built::<P>(client, request, NEXT_LINK).await?;
     Ok(page.into_inner())
 }
 
 /// Resolves a `nextLink` against the API: relative to the API host (below the base URL's path),
 /// without a leading `/api`, and with the `/v0.1/apps/{owner}/{app}` prefix of the first request
 /// put back when the link names the same resource without it. An absolute link to the API's
-/// origin is treated the same way; one to another origin is followed as is (the token does not go
-/// there). `None` when the link cannot be read.
-fn mend_link(base: &str, first: &Url, link: &str) -> Option<Url> {
-    let base = Url::parse(base).ok()?;
+/// origin is treated the same way; one to another origin (plain `http` included, when the API is
+/// `https`) is refused: its items would not be App Center's. `Ok(None)` when the link cannot be
+/// read.
+fn mend_link(base: &str, first: &Url, link: &str) -> std::result::Result<Option<Url>, PageProblem> {
+    let Ok(base) = Url::parse(base) else {
+        return Ok(None);
+    };
     let link = link.trim();
     let (path, query) = match Url::parse(link) {
-        Ok(absolute) if absolute.origin() != base.origin() => return Some(absolute),
+        Ok(absolute) if absolute.origin() != base.origin() => {
+            return Err(PageProblem::ForeignLink {
+                origin: absolute.origin().ascii_serialization(),
+            });
+        }
         Ok(absolute) => (
             absolute.path().to_string(),
             absolute.query().map(str::to_string),
         ),
+        // `//host/path`: a scheme-relative link to another host.
+        Err(_) if link.starts_with("//") => {
+            return Err(PageProblem::ForeignLink {
+                origin: link
+                    .trim_start_matches('/')
+                    .split('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            });
+        }
         Err(_) => match link.split_once('?') {
             Some((path, query)) => (path.to_string(), Some(query.to_string())),
             None => (link.to_string(), None),
@@ -372,7 +466,7 @@ fn mend_link(base: &str, first: &Url, link: &str) -> Option<Url> {
     let mut url = base;
     url.set_path(&format!("{base_path}/{}", segments.join("/")));
     url.set_query(query.as_deref().filter(|q| !q.is_empty()));
-    Some(url)
+    Ok(Some(url))
 }
 
 macro_rules! by_link {
@@ -382,9 +476,10 @@ macro_rules! by_link {
         #[cfg(feature = $feature)]
         impl<'a> Paginate<'a> for builder::$builder<'a> {
             type Item = types::$item;
-            fn pages(self) -> Pages<'a, types::$item> {
+            fn pages_up_to(self, max_pages: usize) -> Pages<'a, types::$item> {
                 by_link(
                     self,
+                    max_pages,
                     |b| b.send(),
                     |p: types::$page| Page {
                         next: p.next_link,
@@ -439,9 +534,10 @@ macro_rules! by_offset {
         #[cfg(feature = $feature)]
         impl<'a> Paginate<'a> for builder::$builder<'a> {
             type Item = $item;
-            fn pages(self) -> Pages<'a, $item> {
+            fn pages_up_to(self, max_pages: usize) -> Pages<'a, $item> {
                 by_offset(
                     self,
+                    max_pages,
                     |b| b.send(),
                     |b, n| b.skip(n),
                     |$p: types::$page| $split,
@@ -493,9 +589,10 @@ impl sealed::Sealed for builder::CrashGroupsList<'_> {}
 #[cfg(feature = "crash")]
 impl<'a> Paginate<'a> for builder::CrashGroupsList<'a> {
     type Item = types::CrashGroup;
-    fn pages(self) -> Pages<'a, types::CrashGroup> {
+    fn pages_up_to(self, max_pages: usize) -> Pages<'a, types::CrashGroup> {
         by_token(
             self,
+            max_pages,
             |b| b.send(),
             |b, token| b.continuation_token(token),
             |p: types::CrashGroupsContainer| Page {
@@ -512,6 +609,7 @@ mod tests {
 
     fn mend(base: &str, first: &str, link: &str) -> String {
         mend_link(base, &Url::parse(first).unwrap(), link)
+            .unwrap()
             .unwrap()
             .to_string()
     }
@@ -535,10 +633,20 @@ mod tests {
             mend(base, first, "/api/v0.1/orgs/acme/apps?$skiptoken=2"),
             "https://api.appcenter.ms/v0.1/orgs/acme/apps?$skiptoken=2"
         );
-        assert_eq!(
-            mend(base, first, "https://elsewhere.example/x?y=1"),
-            "https://elsewhere.example/x?y=1"
-        );
+        let first_url = Url::parse(first).unwrap();
+        for foreign in [
+            "https://elsewhere.example/x?y=1",
+            "http://api.appcenter.ms/v0.1/apps/me/app/errors/errorGroups?$skiptoken=2",
+            "//elsewhere.example/x",
+        ] {
+            assert!(
+                matches!(
+                    mend_link(base, &first_url, foreign),
+                    Err(PageProblem::ForeignLink { .. })
+                ),
+                "{foreign}"
+            );
+        }
         assert_eq!(
             mend(
                 "http://127.0.0.1:9/prefix",

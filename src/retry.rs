@@ -113,6 +113,38 @@ impl RetryPolicy {
             )
     }
 
+    /// The wait before attempt `attempt + 1`, or `None` when the call must end with the answer of
+    /// `attempt`: out of attempts, or the wait does not fit in the retry budget (`waited` so far)
+    /// or before the `deadline`. Our own backoff is capped by `max_backoff`; a wait the server
+    /// asked for is honoured in full or not at all (retrying before the time the server named
+    /// would only earn another refusal). Checked arithmetic throughout: the server chooses the
+    /// wait (`Retry-After: 18446744073709551615`) and the caller the limits (`Duration::MAX`).
+    pub(crate) fn next_wait(
+        &self,
+        attempt: u32,
+        waited: Duration,
+        wait: crate::transport::Wait,
+        deadline: Option<std::time::Instant>,
+    ) -> Option<Duration> {
+        use crate::transport::Wait;
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let wait = match wait {
+            Wait::Backoff(wait) => wait.min(self.max_backoff),
+            Wait::Asked(wait) => wait,
+        };
+        let out_of_time = deadline.is_some_and(|d| {
+            std::time::Instant::now()
+                .checked_add(wait)
+                .is_none_or(|t| t >= d)
+        });
+        let in_budget = waited
+            .checked_add(wait)
+            .is_some_and(|total| total <= self.max_retry_time);
+        (!out_of_time && in_budget).then_some(wait)
+    }
+
     /// The wait before retry number `retry` (1-based): exponential, with full jitter over its upper half.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let exp = self
@@ -135,8 +167,8 @@ pub(crate) fn server_wait(headers: &HeaderMap, message: Option<&str>) -> Option<
         if let Ok(seconds) = value.parse::<u64>() {
             return Some(Duration::from_secs(seconds));
         }
-        if let Ok(date) = chrono::DateTime::parse_from_rfc2822(value) {
-            let at = SystemTime::from(date);
+        // RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms.
+        if let Ok(at) = httpdate::parse_http_date(value) {
             return Some(at.duration_since(SystemTime::now()).unwrap_or_default());
         }
     }
@@ -202,6 +234,28 @@ mod tests {
             server_wait(&headers, None),
             Some(Duration::ZERO),
             "a date in the past means now"
+        );
+    }
+
+    #[test]
+    fn retry_after_accepts_the_three_http_date_formats() {
+        // RFC 9110's own examples (past dates: "now"), and a future IMF-fixdate.
+        for value in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(reqwest::header::RETRY_AFTER, value.parse().unwrap());
+            assert_eq!(server_wait(&headers, None), Some(Duration::ZERO), "{value}");
+        }
+        let mut headers = HeaderMap::new();
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60));
+        headers.insert(reqwest::header::RETRY_AFTER, later.parse().unwrap());
+        let wait = server_wait(&headers, None).unwrap();
+        assert!(
+            wait > Duration::from_secs(55) && wait <= Duration::from_secs(60),
+            "{wait:?}"
         );
     }
 

@@ -1,31 +1,94 @@
-//! What happens to every request between the generated code and the network: the progenitor
-//! hooks. `pre` adds the token (API origin only) and the `{}` body; `exec` sends with retries,
-//! timeouts and origin-checked redirects, then normalises error bodies; `post` refuses answers
-//! that a caller-supplied `reqwest::Client` fetched from another origin.
+//! What happens to every request between the generated code and the network.
+//!
+//! A call starts in [`call`] (every generated builder's `send()` and every hand-built request go
+//! through it): it opens the call's tracing span, runs the generated code and turns its error into
+//! [`Error`]. The generated code runs the progenitor hooks implemented here: `pre` adds the token
+//! (API origin only) and the `{}` body; `exec` sends with retries, timeouts and redirects followed
+//! hop by hop ([`execute`]), normalises error bodies, and lets a page stream [`observe`] the
+//! request it sent.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Method, Request, Response, ResponseBuilderExt, StatusCode};
+use tracing::Instrument;
+use url::Url;
 
-use crate::auth;
 use crate::client::ClientState;
-use crate::error_body;
 use crate::generated::Client as Generated;
-use crate::retry;
+use crate::types::AppCenterErrorBody;
+use crate::{Operation, auth, error_body, retry};
+
+/// What progenitor's generated `send` returns.
+type GeneratedResult<T> = Result<ResponseValue<T>, progenitor_client::Error<AppCenterErrorBody>>;
+
+/// Runs one call of `operation`: the generated code's future `send`, inside the call's span,
+/// with its error turned into [`Error`] naming the operation.
+pub(crate) async fn call<T>(
+    operation: Operation,
+    send: impl Future<Output = GeneratedResult<T>>,
+) -> crate::Result<ResponseValue<T>> {
+    let span = tracing::info_span!(
+        "appcenter.call",
+        operation = operation.id(),
+        method = operation.method(),
+        path = operation.path_template(),
+        status = tracing::field::Empty,
+        attempts = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+        error = tracing::field::Empty,
+        error_code = tracing::field::Empty,
+        correlation_id = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let result = async {
+        match send.await {
+            Ok(value) => Ok(value),
+            Err(e) => Err(crate::error::from_generated(Some(operation), e).await),
+        }
+    }
+    .instrument(span.clone())
+    .await;
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
+    match &result {
+        Ok(value) => {
+            span.record("status", value.status().as_u16());
+        }
+        Err(e) => {
+            if let Some(status) = e.status() {
+                span.record("status", status.as_u16());
+            }
+            span.record("error", crate::error::kind_name(e));
+            if let Some(api) = e.api() {
+                if let Some(code) = &api.code {
+                    span.record("error_code", code.as_str());
+                }
+                if let Some(id) = api.correlation_id() {
+                    span.record("correlation_id", id);
+                }
+            }
+        }
+    }
+    let _entered = span.enter();
+    match &result {
+        Ok(_) => tracing::debug!("call succeeded"),
+        Err(e) => tracing::debug!(error = %e, "call failed"),
+    }
+    result
+}
 
 /// Sends a request built by hand (the avatar uploads, `nextLink` pages) exactly as a generated
-/// operation sends its own: the generated headers, the `pre`/`exec`/`post` hooks, and the same
-/// decoding of success and error answers.
+/// operation sends its own: the generated headers, the hooks, [`call`], and the same decoding of
+/// success and error answers.
 pub(crate) async fn send_hand_built<T: serde::de::DeserializeOwned>(
     api: &Generated,
     mut request: Request,
-    operation_id: &'static str,
-) -> Result<progenitor_client::ResponseValue<T>, crate::Error> {
-    use crate::types::AppCenterErrorBody;
-    use progenitor_client::ResponseValue;
+    operation: Operation,
+) -> crate::Result<ResponseValue<T>> {
     let headers = request.headers_mut();
     headers.insert(
         reqwest::header::ACCEPT,
@@ -35,22 +98,60 @@ pub(crate) async fn send_hand_built<T: serde::de::DeserializeOwned>(
         "api-version",
         HeaderValue::from_static(<Generated as ClientInfo<_>>::api_version()),
     );
-    let info = OperationInfo { operation_id };
-    api.pre::<AppCenterErrorBody>(&mut request, &info).await?;
-    let result = api.exec(request, &info).await;
-    api.post::<AppCenterErrorBody>(&result, &info).await?;
-    let response = result.map_err(crate::error::from_reqwest)?;
-    let status = response.status();
-    if status.is_success() {
-        Ok(ResponseValue::<T>::from_response::<AppCenterErrorBody>(response).await?)
-    } else if is_error(status) {
-        let body =
-            ResponseValue::<AppCenterErrorBody>::from_response::<AppCenterErrorBody>(response)
-                .await?;
-        Err(progenitor_client::Error::ErrorResponse(body).into())
-    } else {
-        Err(crate::Error::UnexpectedStatus(status))
-    }
+    let send = async move {
+        let info = OperationInfo {
+            operation_id: operation.id(),
+        };
+        api.pre::<AppCenterErrorBody>(&mut request, &info).await?;
+        let result = api.exec(request, &info).await;
+        api.post::<AppCenterErrorBody>(&result, &info).await?;
+        let response = result?;
+        let status = response.status();
+        if status.is_success() {
+            ResponseValue::<T>::from_response::<AppCenterErrorBody>(response).await
+        } else if is_error(status) {
+            Err(progenitor_client::Error::ErrorResponse(
+                ResponseValue::<AppCenterErrorBody>::from_response::<AppCenterErrorBody>(response)
+                    .await?,
+            ))
+        } else {
+            Err(progenitor_client::Error::UnexpectedResponse(response))
+        }
+    };
+    call(operation, send).await
+}
+
+/// The request a call sent, as the transport saw it (see [`observe`]).
+pub(crate) struct Observed {
+    /// The client that sent it.
+    pub(crate) client: Generated,
+    /// The URL of its first attempt.
+    pub(crate) url: Url,
+}
+
+tokio::task_local! {
+    /// Inside [`observe`]: the first request sent by the hooks.
+    static OBSERVED: RefCell<Option<Observed>>;
+}
+
+/// Runs `work`, also returning the first request the hooks sent while it ran (the page streams
+/// mend a `nextLink` against it and fetch the next pages with its client).
+pub(crate) async fn observe<F: Future>(work: F) -> (F::Output, Option<Observed>) {
+    OBSERVED
+        .scope(RefCell::new(None), async {
+            let out = work.await;
+            (out, OBSERVED.with(|seen| seen.borrow_mut().take()))
+        })
+        .await
+}
+
+fn note_sent(client: &Generated, url: &Url) {
+    let _ = OBSERVED.try_with(|seen| {
+        seen.borrow_mut().get_or_insert_with(|| Observed {
+            client: client.clone(),
+            url: url.clone(),
+        });
+    });
 }
 
 /// Most redirects followed for one request.
@@ -67,16 +168,8 @@ impl ClientHooks<Arc<ClientState>> for Generated {
     }
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
-        crate::pagination::record(self, request.url());
+        note_sent(self, request.url());
         execute(self.client(), self.inner(), request).await
-    }
-
-    async fn post<E>(
-        &self,
-        result: &reqwest::Result<Response>,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        check_origin(self.inner(), result).map_err(progenitor_client::Error::Custom)
     }
 }
 
@@ -98,62 +191,75 @@ pub(crate) fn prepare(state: &ClientState, request: &mut Request) {
     auth::authorize(request, &state.token, &state.origin);
 }
 
-/// The `post` step: an answer that a caller-supplied `reqwest::Client` fetched from another
-/// origin by following a redirect itself is refused loudly rather than acted on.
-pub(crate) fn check_origin(
-    state: &ClientState,
-    result: &reqwest::Result<Response>,
-) -> Result<(), String> {
-    match result
-        .as_ref()
-        .ok()
-        .and_then(|r| r.extensions().get::<FollowedElsewhere>())
-    {
-        Some(FollowedElsewhere(origin)) if *origin != state.origin => Err(format!(
-            "the reqwest::Client given to the builder followed a redirect to {} by itself; build it \
-             with `redirect(reqwest::redirect::Policy::none())` so the API token cannot follow redirects",
-            origin.ascii_serialization()
-        )),
-        _ => Ok(()),
-    }
+/// Marks a redirect answer the transport refused to follow; the call becomes
+/// [`Error::Redirect`] naming the target's origin.
+#[derive(Clone, Debug)]
+pub(crate) struct RefusedRedirect {
+    pub(crate) origin: String,
+    pub(crate) reason: &'static str,
 }
 
-/// Marks an answer that the `reqwest::Client` itself fetched from another URL than the one sent
-/// (it followed a redirect), with the origin it came from.
-#[derive(Clone)]
-struct FollowedElsewhere(url::Origin);
-
-/// The `exec` step: sends `request` under the client's retry policy and deadline.
+/// The `exec` step: sends `request` under the client's retry policy and deadline, following
+/// redirects hop by hop. A retry re-sends the hop that failed (after a `303`, the `GET`), and
+/// whether it may be retried is decided on that hop's method.
 pub(crate) async fn execute(
     http: &reqwest::Client,
     state: &ClientState,
     request: Request,
 ) -> reqwest::Result<Response> {
-    let deadline = state.timeouts.total.map(|total| Instant::now() + total);
+    let deadline = state.timeouts.deadline(Instant::now());
     let policy = &state.retry;
     let mut waited = Duration::ZERO;
-    let mut attempt = 1;
-    let mut next = Some(request);
+    let mut attempt: u32 = 1;
+    let mut redirects = 0;
+    let mut current = request;
     loop {
-        let mut this = next.take().expect("a request for every attempt");
-        // Keep a copy for a retry; a streaming body cannot be copied and is sent once.
-        let spare = if attempt < policy.max_attempts {
-            this.try_clone()
-        } else {
-            None
-        };
+        tracing::Span::current().record("attempts", attempt);
+        // A copy for a redirect or a retry; a streaming body cannot be copied and is sent once.
+        let spare = current.try_clone();
+        let mut this = current;
         limit_attempt_time(&mut this, state.timeouts.per_attempt, deadline);
         let method = this.method().clone();
+        let span = tracing::debug_span!(
+            "appcenter.attempt",
+            attempt,
+            method = %method,
+            status = tracing::field::Empty
+        );
+        let sent = http.execute(this).instrument(span.clone()).await;
+        if let Ok(response) = &sent {
+            span.record("status", response.status().as_u16());
+        }
 
-        let (wait, outcome) = match send_following_redirects(http, state, this).await {
+        let (wait, outcome) = match sent {
+            Ok(mut response) if is_redirect(response.status()) => {
+                match next_hop(state, &response, spare) {
+                    Hop::Follow(next) if redirects < MAX_REDIRECTS => {
+                        redirects += 1;
+                        tracing::debug!(
+                            parent: &span,
+                            status = response.status().as_u16(),
+                            to_origin = %next.url().origin().ascii_serialization(),
+                            "following redirect"
+                        );
+                        current = next;
+                        continue;
+                    }
+                    Hop::Refused(refused) => {
+                        tracing::debug!(parent: &span, to_origin = %refused.origin, reason = refused.reason, "redirect refused");
+                        response.extensions_mut().insert(refused);
+                        return Ok(response);
+                    }
+                    _ => return Ok(response),
+                }
+            }
             Ok(response) if is_error(response.status()) => {
                 let status = response.status();
-                let (normalised, message) = normalise_error(response).await?;
-                let headers = normalised.headers().clone();
+                let (normalised, message) = normalise_error(response).await;
                 if !policy.retries_status(&method, status) {
                     return Ok(normalised);
                 }
-                let wait = match retry::server_wait(&headers, message.as_deref()) {
+                let wait = match retry::server_wait(normalised.headers(), message.as_deref()) {
                     Some(asked) => Wait::Asked(asked),
                     None => Wait::Backoff(policy.backoff(attempt)),
                 };
@@ -168,34 +274,23 @@ pub(crate) async fn execute(
             }
         };
 
-        // Our own backoff is capped; a wait the server asked for is honoured in full, or, when it
-        // does not fit in the retry budget or the deadline, not at all: retrying before the time
-        // the server named would only earn another refusal.
-        let wait = match wait {
-            Wait::Backoff(wait) => wait.min(policy.max_backoff),
-            Wait::Asked(wait) => wait,
-        };
-        // Checked arithmetic: the server chooses `wait` (`Retry-After: 18446744073709551615`).
-        let out_of_time =
-            deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t >= d));
-        let in_budget = waited
-            .checked_add(wait)
-            .is_some_and(|total| total <= policy.max_retry_time);
-        match spare {
-            Some(spare) if !out_of_time && in_budget => {
+        match policy.next_wait(attempt, waited, wait, deadline) {
+            Some(wait) if spare.is_some() => {
+                tracing::debug!(wait_ms = wait.as_millis() as u64, attempt, "retry wait");
                 tokio::time::sleep(wait).await;
-                waited += wait;
+                waited = waited.saturating_add(wait);
                 attempt += 1;
-                next = Some(spare);
+                current = spare.expect("checked above");
             }
-            // Out of attempts or time: the last answer or error is the result.
+            // Out of attempts or time, or a body that cannot be sent again: the last answer or
+            // error is the result.
             _ => return outcome,
         }
     }
 }
 
 /// How long to wait before the next attempt, and who decided it.
-enum Wait {
+pub(crate) enum Wait {
     /// The server asked for it (`Retry-After`, "try again in N seconds").
     Asked(Duration),
     /// The policy's exponential backoff.
@@ -220,46 +315,54 @@ fn limit_attempt_time(
     *request.timeout_mut() = limit;
 }
 
-/// Sends `request`, following redirects here rather than in reqwest so that the token is set
-/// again for each hop and dropped as soon as a hop leaves the API's origin.
-async fn send_following_redirects(
-    http: &reqwest::Client,
-    state: &ClientState,
-    request: Request,
-) -> reqwest::Result<Response> {
-    let mut request = request;
-    for _ in 0..MAX_REDIRECTS {
-        let retry_copy = request.try_clone();
-        let sent = request.url().clone();
-        let mut response = http.execute(request).await?;
-        if *response.url() != sent {
-            let origin = response.url().origin();
-            response.extensions_mut().insert(FollowedElsewhere(origin));
-        }
-        let Some(next) = redirect_target(&response, retry_copy) else {
-            return Ok(response);
-        };
-        request = next;
-        auth::authorize(&mut request, &state.token, &state.origin);
-    }
-    http.execute(request).await
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
-/// The request to send for a redirect answer, or `None` when it is not one we can follow.
-fn redirect_target(response: &Response, previous: Option<Request>) -> Option<Request> {
+/// What to do with a redirect answer.
+enum Hop {
+    /// Send this request next (the token set again for its origin, or dropped).
+    Follow(Request),
+    /// Refuse: the call ends with [`Error::Redirect`].
+    Refused(RefusedRedirect),
+    /// Not a redirect we can follow (no usable `Location`, a body that cannot be sent again):
+    /// the answer is the result.
+    Keep,
+}
+
+/// The next hop for a redirect answer to `previous`. Refused: a hop from `https` to plain
+/// `http`, and a hop that would carry a request body to another origin than the API's.
+fn next_hop(state: &ClientState, response: &Response, previous: Option<Request>) -> Hop {
     let status = response.status();
-    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-        return None;
-    }
-    let location = response.headers().get(LOCATION)?.to_str().ok()?;
-    let url = response.url().join(location).ok()?;
+    let Some(url) = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| response.url().join(l).ok())
+    else {
+        return Hop::Keep;
+    };
+    let refused = |reason| {
+        Hop::Refused(RefusedRedirect {
+            origin: url.origin().ascii_serialization(),
+            reason,
+        })
+    };
     if !matches!(url.scheme(), "http" | "https") {
-        return None;
+        return refused("not an http(s) URL");
     }
-    let mut previous = previous?;
+    if response.url().scheme() == "https" && url.scheme() == "http" {
+        return refused("from https to plain http");
+    }
+    let Some(mut previous) = previous else {
+        return Hop::Keep;
+    };
     // 303, and 301/302 after a POST, become a GET without a body (as browsers and reqwest do).
     let to_get = status == StatusCode::SEE_OTHER
         || (matches!(status.as_u16(), 301 | 302) && *previous.method() == Method::POST);
+    if !to_get && previous.body().is_some() && url.origin() != state.origin {
+        return refused("the request has a body, which is never sent to another origin");
+    }
     let mut next = Request::new(
         if to_get {
             Method::GET
@@ -276,7 +379,8 @@ fn redirect_target(response: &Response, previous: Option<Request>) -> Option<Req
     } else {
         *next.body_mut() = previous.body_mut().take();
     }
-    Some(next)
+    auth::authorize(&mut next, &state.token, &state.origin);
+    Hop::Follow(next)
 }
 
 fn is_error(status: StatusCode) -> bool {
@@ -285,22 +389,24 @@ fn is_error(status: StatusCode) -> bool {
 
 /// Rewrites an error answer's body into the one JSON shape the generated code decodes
 /// (`types::AppCenterErrorBody`), keeping status, headers and URL. Also returns the message.
-async fn normalise_error(response: Response) -> reqwest::Result<(Response, Option<String>)> {
+/// Reads at most `error_body::READ_LIMIT` bytes; a body that breaks off keeps the status.
+async fn normalise_error(response: Response) -> (Response, Option<String>) {
     let status = response.status();
     let url = response.url().clone();
     let mut headers = response.headers().clone();
-    let body = response.bytes().await?;
+    let body = error_body::read_bounded(response).await;
     let normalised = error_body::normalise(status, &body);
-    let json = serde_json::to_vec(&normalised).expect("the error body serialises");
+    let json = serde_json::to_vec(&normalised).unwrap_or_else(|_| b"{}".to_vec());
     headers.remove(CONTENT_LENGTH);
     headers.remove(reqwest::header::CONTENT_ENCODING);
     headers.remove(reqwest::header::TRANSFER_ENCODING);
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // Status and URL are already typed values: building cannot fail.
     let mut rebuilt = http::Response::builder()
         .status(status)
         .url(url)
         .body(json)
-        .expect("valid parts");
+        .expect("typed parts");
     *rebuilt.headers_mut() = headers;
-    Ok((Response::from(rebuilt), normalised.message))
+    (Response::from(rebuilt), normalised.message)
 }

@@ -25,9 +25,8 @@ use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use appcenter::generated::{ByteStream, Error as GenError, ResponseValue};
+use appcenter::generated::{ByteStream, ResponseValue};
 use appcenter::types;
-use appcenter::types::AppCenterErrorBody;
 use appcenter::{Client, RetryPolicy};
 use futures::{StreamExt, TryStreamExt};
 
@@ -46,14 +45,12 @@ fn sample<T: serde::de::DeserializeOwned>(argument: &str, json: &str) -> Result<
 }
 
 /// Whether a call was accepted and its answer decoded.
-fn finish<T>(result: Result<ResponseValue<T>, GenError<AppCenterErrorBody>>) -> Result<(), String> {
+fn finish<T>(result: appcenter::Result<ResponseValue<T>>) -> Result<(), String> {
     result.map(|_| ()).map_err(describe)
 }
 
 /// As [`finish`], reading the whole byte stream.
-async fn finish_bytes(
-    result: Result<ResponseValue<ByteStream>, GenError<AppCenterErrorBody>>,
-) -> Result<(), String> {
+async fn finish_bytes(result: appcenter::Result<ResponseValue<ByteStream>>) -> Result<(), String> {
     let stream = result.map_err(describe)?.into_inner().into_inner();
     stream
         .try_fold(0usize, |n, chunk| async move { Ok(n + chunk.len()) })
@@ -62,31 +59,26 @@ async fn finish_bytes(
         .map_err(|e| format!("reading the byte stream failed: {e}"))
 }
 
-fn describe(error: GenError<AppCenterErrorBody>) -> String {
+fn describe(error: appcenter::Error) -> String {
     match error {
-        GenError::ErrorResponse(rv) => {
-            let violations = rv
+        appcenter::Error::Api(api) => {
+            let violations = api
                 .headers()
                 .get("sl-violations")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_string();
-            let body = rv.into_inner();
             format!(
                 "Prism refused the request ({}): {}",
-                body.status,
+                api.status,
                 if violations.is_empty() {
-                    body.message.or(body.raw).unwrap_or_default()
+                    api.message.or(api.raw).unwrap_or_default()
                 } else {
                     violations
                 }
             )
         }
-        GenError::InvalidResponsePayload(body, e) => {
-            let text = String::from_utf8_lossy(&body);
-            let shown: String = text.chars().take(300).collect();
-            format!("the answer does not decode: {e}; body: {shown}")
-        }
+        appcenter::Error::Decode(e) => format!("the answer does not decode: {}", e.detail()),
         other => format!("{other}"),
     }
 }
@@ -102,7 +94,7 @@ const HAND_WRITTEN: &[(&str, CallFn)] = &[
                 .update_app_avatar("sample", "sample", &avatar)
                 .await
                 .map(|_| ())
-                .map_err(describe_hand_written)
+                .map_err(describe)
         })
     }),
     ("organization_update_avatar", |client| {
@@ -112,21 +104,10 @@ const HAND_WRITTEN: &[(&str, CallFn)] = &[
                 .update_org_avatar("sample", &avatar)
                 .await
                 .map(|_| ())
-                .map_err(describe_hand_written)
+                .map_err(describe)
         })
     }),
 ];
-
-fn describe_hand_written(error: appcenter::Error) -> String {
-    match error {
-        appcenter::Error::Api(api) => format!(
-            "Prism refused the request ({}): {}",
-            api.status,
-            api.message.or(api.raw).unwrap_or_default()
-        ),
-        other => other.to_string(),
-    }
-}
 
 /// Prism must refuse what the spec forbids, or a pass here would prove nothing: a body missing
 /// required fields (422) and a request without the token (401).

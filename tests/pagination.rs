@@ -220,8 +220,10 @@ async fn an_error_on_a_later_page_is_an_api_error_and_ends_the_stream() {
     assert_eq!(err.api().unwrap().code.as_deref(), Some("NotFound"));
 }
 
+/// Issue 11, point 8: a `nextLink` to another origin is not App Center's data: the stream ends
+/// with a typed error after the first page, and the other origin is never asked.
 #[tokio::test]
-async fn a_link_to_another_origin_never_gets_the_token() {
+async fn a_link_to_another_origin_ends_the_stream_with_an_error() {
     let server = MockServer::start().await;
     let elsewhere = MockServer::start().await;
     Mock::given(path(GROUPS))
@@ -235,13 +237,79 @@ async fn a_link_to_another_origin_never_gets_the_token() {
         .respond_with(groups_page(&["b"], None))
         .mount(&elsewhere)
         .await;
+    let client = client_for(&server);
+
+    let pages: Vec<_> = bounded(error_groups(&client).pages().collect()).await;
+
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert_eq!(pages[0].as_ref().unwrap()[0].0.error_group_id, "a");
+    match &pages[1] {
+        Err(Error::Pagination {
+            problem: appcenter::PageProblem::ForeignLink { origin },
+            ..
+        }) => {
+            assert_eq!(origin, &elsewhere.uri());
+        }
+        other => panic!("expected a foreign-link error, got {other:?}"),
+    }
+    let err = pages[1].as_ref().unwrap_err().to_string();
+    assert!(!err.contains("steal") && !err.contains("x=1"), "{err}");
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+}
+
+/// Issue 11, point 8: a server that mints a fresh `$skiptoken` for the same page for ever: the
+/// repeated page ends the stream.
+#[tokio::test]
+async fn fresh_links_to_the_same_page_end_the_stream() {
+    let server = MockServer::start().await;
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let minted = counter.clone();
+    Mock::given(path(GROUPS))
+        .respond_with(move |_: &wiremock::Request| {
+            let n = minted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            groups_page(&["a", "b"], Some(&format!("{GROUPS}?$skiptoken=t{n}")))
+        })
+        .mount(&server)
+        .await;
 
     let got = ids(&client_for(&server)).await.unwrap();
 
     assert_eq!(got, ["a", "b"]);
-    let seen = elsewhere.received_requests().await.unwrap();
-    assert_eq!(seen.len(), 1);
-    assert!(seen[0].headers.get("x-api-token").is_none());
+    assert_eq!(counter.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+/// Issue 11, point 8: distinct pages for ever stop at the page limit, which the caller can set.
+#[tokio::test]
+async fn endless_distinct_pages_stop_at_the_page_limit() {
+    let server = MockServer::start().await;
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let minted = counter.clone();
+    Mock::given(path(GROUPS))
+        .respond_with(move |_: &wiremock::Request| {
+            let n = minted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let id = format!("g{n}");
+            groups_page(&[id.as_str()], Some(&format!("{GROUPS}?$skiptoken=t{n}")))
+        })
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+
+    let pages: Vec<_> = bounded(error_groups(&client).pages_up_to(5).collect()).await;
+
+    assert_eq!(pages.len(), 6);
+    assert!(pages[..5].iter().all(Result::is_ok));
+    assert!(
+        matches!(
+            pages[5],
+            Err(Error::Pagination {
+                problem: appcenter::PageProblem::TooManyPages { limit: 5 },
+                ..
+            })
+        ),
+        "{:?}",
+        pages[5]
+    );
+    assert_eq!(counter.load(std::sync::atomic::Ordering::SeqCst), 5);
 }
 
 #[tokio::test]
@@ -345,6 +413,45 @@ async fn skip_pages_stop_at_the_total_and_on_a_server_that_ignores_skip() {
     .unwrap();
     assert_eq!(got, ["1.0"]);
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+/// Issue 11, point 9: a caller's `.skip(i64::MAX)` must not overflow (a panic on `main`): the
+/// first page comes, then a typed error instead of an impossible offset.
+#[tokio::test]
+async fn an_offset_that_would_overflow_is_an_error_not_a_panic() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v0.1/apps/me/my-app/errors/search"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "errors": [{ "errorId": "e1" }] })),
+        )
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+
+    let pages: Vec<_> = bounded(
+        client
+            .errors_error_search()
+            .owner_name("me")
+            .app_name("my-app")
+            .skip(i64::MAX)
+            .pages()
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert!(pages[0].is_ok());
+    assert!(
+        matches!(
+            pages[1],
+            Err(Error::Pagination {
+                problem: appcenter::PageProblem::OffsetOverflow,
+                ..
+            })
+        ),
+        "{:?}",
+        pages[1]
+    );
 }
 
 fn crash_group(id: &str) -> Value {

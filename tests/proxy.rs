@@ -60,59 +60,151 @@ async fn answering() -> MockServer {
     server
 }
 
-fn builder_for(api: &MockServer) -> appcenter::ClientBuilder {
-    Client::builder(TOKEN)
-        .base_url(api.uri())
-        .retry(RetryPolicy::none())
-}
-
 async fn seen(server: &MockServer) -> usize {
     server.received_requests().await.unwrap().len()
 }
 
+/// A client for the HTTPS test server `base`, trusting the test authority.
+fn tls_builder(base: &str) -> appcenter::ClientBuilder {
+    Client::builder(TOKEN)
+        .base_url(base)
+        .retry(RetryPolicy::none())
+        .add_root_certificates_pem(include_str!("data/ca.pem"))
+}
+
+/// A forward proxy on loopback that tunnels `CONNECT` requests (as a corporate proxy does for
+/// https) and records the request head of each: all a proxy ever sees of an https request.
+async fn connect_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let uri = format!("http://{}", listener.local_addr().unwrap());
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let seen = heads.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read_exact(&mut byte).await.is_err() {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                seen.lock().unwrap().push(head.clone());
+                let target = head
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+                let port = target.rsplit(':').next().unwrap_or_default();
+                let Ok(mut upstream) =
+                    tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await
+                else {
+                    return;
+                };
+                let _ = client
+                    .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                    .await;
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    (uri, heads)
+}
+
+fn heads(proxy: &Mutex<Vec<String>>) -> Vec<String> {
+    proxy.lock().unwrap().clone()
+}
+
+/// The proxy tunnelled exactly one request, to the API's host, and never saw the token.
+fn tunnelled_once(heads: &[String], base: &str) {
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    let host = base.trim_start_matches("https://");
+    assert!(
+        heads[0].starts_with(&format!("CONNECT {host} ")),
+        "{heads:?}"
+    );
+    assert!(
+        !heads[0].contains(TOKEN),
+        "the proxy saw the token: {heads:?}"
+    );
+}
+
 #[tokio::test]
-async fn http_proxy_from_the_environment_is_used() {
-    let api = answering().await;
-    let proxy = answering().await;
+async fn https_proxy_from_the_environment_is_used_and_sees_no_token() {
+    let base = tls_server().await;
+    let (proxy, seen) = connect_proxy().await;
     let client = {
-        let _env = proxy_env(&[("HTTP_PROXY", &proxy.uri())]);
-        builder_for(&api).build().unwrap()
+        let _env = proxy_env(&[("HTTPS_PROXY", &proxy)]);
+        tls_builder(&base).build().unwrap()
     };
 
-    client.users_get().send().await.unwrap();
+    let user = client.users_get().send().await.unwrap().into_inner();
 
-    assert_eq!(seen(&api).await, 0, "the request went around the proxy");
-    let through = proxy.received_requests().await.unwrap();
-    assert_eq!(through.len(), 1);
-    assert_eq!(through[0].url.path(), "/v0.1/user");
+    assert_eq!(user.name, "grace");
+    tunnelled_once(&heads(&seen), &base);
 }
 
 #[tokio::test]
 async fn no_proxy_from_the_environment_is_honoured() {
-    let api = answering().await;
-    let proxy = answering().await;
+    let base = tls_server().await;
+    let (proxy, seen) = connect_proxy().await;
     let client = {
-        let _env = proxy_env(&[
-            ("HTTP_PROXY", &proxy.uri()),
-            ("NO_PROXY", "127.0.0.1,localhost"),
-        ]);
-        builder_for(&api).build().unwrap()
+        let _env = proxy_env(&[("HTTPS_PROXY", &proxy), ("NO_PROXY", "127.0.0.1,localhost")]);
+        tls_builder(&base).build().unwrap()
     };
 
     client.users_get().send().await.unwrap();
 
-    assert_eq!((seen(&api).await, seen(&proxy).await), (1, 0));
+    assert!(heads(&seen).is_empty(), "{:?}", heads(&seen));
 }
 
 #[tokio::test]
 async fn a_proxy_set_in_the_builder_wins_over_the_environment() {
-    let api = answering().await;
-    let from_env = answering().await;
-    let chosen = answering().await;
+    let base = tls_server().await;
+    let (from_env, env_seen) = connect_proxy().await;
+    let (chosen, chosen_seen) = connect_proxy().await;
     let client = {
-        let _env = proxy_env(&[("HTTP_PROXY", &from_env.uri())]);
-        builder_for(&api)
-            .proxy(reqwest::Proxy::all(chosen.uri()).unwrap())
+        let _env = proxy_env(&[("HTTPS_PROXY", &from_env)]);
+        tls_builder(&base)
+            .proxy(reqwest::Proxy::all(&chosen).unwrap())
+            .build()
+            .unwrap()
+    };
+
+    client.users_get().send().await.unwrap();
+
+    assert!(heads(&env_seen).is_empty());
+    tunnelled_once(&heads(&chosen_seen), &base);
+}
+
+#[tokio::test]
+async fn no_proxy_in_the_builder_ignores_the_environment() {
+    let base = tls_server().await;
+    let (proxy, seen) = connect_proxy().await;
+    let client = {
+        let _env = proxy_env(&[("HTTPS_PROXY", &proxy), ("ALL_PROXY", &proxy)]);
+        tls_builder(&base).no_proxy().build().unwrap()
+    };
+
+    client.users_get().send().await.unwrap();
+
+    assert!(heads(&seen).is_empty());
+}
+
+/// Issue 11, point 6: plain http is allowed to loopback only so that the token never crosses a
+/// network in clear; a proxy from the environment must not receive it either.
+#[tokio::test]
+async fn a_plain_http_loopback_base_never_goes_through_a_proxy() {
+    let api = answering().await;
+    let proxy = answering().await;
+    let client = {
+        let _env = proxy_env(&[("HTTP_PROXY", &proxy.uri()), ("ALL_PROXY", &proxy.uri())]);
+        Client::builder(TOKEN)
+            .base_url(api.uri())
+            .retry(RetryPolicy::none())
             .build()
             .unwrap()
     };
@@ -120,36 +212,42 @@ async fn a_proxy_set_in_the_builder_wins_over_the_environment() {
     client.users_get().send().await.unwrap();
 
     assert_eq!(
-        (seen(&api).await, seen(&from_env).await, seen(&chosen).await),
-        (0, 0, 1)
+        seen(&proxy).await,
+        0,
+        "the token went in clear to the proxy"
+    );
+    assert_eq!(seen(&api).await, 1);
+}
+
+#[test]
+fn an_explicit_proxy_for_a_plain_http_base_is_refused() {
+    let err = Client::builder(TOKEN)
+        .base_url("http://127.0.0.1:9")
+        .proxy(reqwest::Proxy::all("http://127.0.0.1:8").unwrap())
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Config(ref why) if why.contains("proxy")),
+        "{err:?}"
     );
 }
 
 #[tokio::test]
-async fn no_proxy_in_the_builder_ignores_the_environment() {
-    let api = answering().await;
-    let proxy = answering().await;
+async fn proxy_settings_apply_to_a_caller_supplied_builder() {
+    let base = tls_server().await;
+    let (chosen, seen) = connect_proxy().await;
     let client = {
-        let _env = proxy_env(&[("HTTP_PROXY", &proxy.uri()), ("ALL_PROXY", &proxy.uri())]);
-        builder_for(&api).no_proxy().build().unwrap()
+        let _env = proxy_env(&[]);
+        tls_builder(&base)
+            .reqwest_builder(reqwest::Client::builder())
+            .proxy(reqwest::Proxy::all(&chosen).unwrap())
+            .build()
+            .unwrap()
     };
 
     client.users_get().send().await.unwrap();
 
-    assert_eq!((seen(&api).await, seen(&proxy).await), (1, 0));
-}
-
-#[test]
-fn proxy_settings_with_a_caller_client_are_refused() {
-    let err = Client::builder(TOKEN)
-        .reqwest_client(reqwest::Client::new())
-        .no_proxy()
-        .build()
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Config(ref why) if why.contains("reqwest::Client")),
-        "{err:?}"
-    );
+    tunnelled_once(&heads(&seen), &base);
 }
 
 #[test]
@@ -227,7 +325,7 @@ async fn an_extra_root_certificate_is_trusted() {
         (untrusting, trusting)
     };
 
-    let err: Error = untrusting.users_get().send().await.unwrap_err().into();
+    let err = untrusting.users_get().send().await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
 
     let user = trusting.users_get().send().await.unwrap().into_inner();

@@ -32,7 +32,7 @@ pub fn generate(file: &syn::File) -> Result<AppScoped, String> {
         let name = &method.sig.ident;
         let builder = format_ident!("{builder}");
         let doc = format!(
-            " [`Client::{name}`](crate::generated::Client::{name}) for this app: \
+            " [`Client::{name}`](crate::Client::{name}) for this app: \
              `owner_name` and `app_name` are set.{}",
             request_line(&method.attrs)
                 .map(|line| format!("\n\n {line}"))
@@ -42,7 +42,6 @@ pub fn generate(file: &syn::File) -> Result<AppScoped, String> {
             #[doc = #doc]
             pub fn #name(&self) -> crate::builder::#builder<'_> {
                 self.client
-                    .api()
                     .#name()
                     .owner_name(self.app.owner())
                     .app_name(self.app.app())

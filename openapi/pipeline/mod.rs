@@ -3,11 +3,13 @@
 //! `build.rs` runs it as: read [`SPEC_FILES`] → [`fixups::apply_all`] →
 //! [`supplement::merge`] → [`features::retain_enabled_tags`] → [`generate::generate`] →
 //! `OUT_DIR/appcenter.rs` and (from the same syntax tree) [`app_scoped::generate`] →
-//! `OUT_DIR/app_scoped.rs`.
+//! `OUT_DIR/app_scoped.rs`, [`client_methods::client_methods`] → `OUT_DIR/client_methods.rs`, and
+//! [`client_methods::wrap_sends`] (every builder's `send` returns `appcenter::Result`).
 //! Each step is a plain function over the spec (`serde_json::Value`) so it can be read, tested and
 //! reasoned about on its own. Nothing here edits generated code by hand.
 
 pub mod app_scoped;
+pub mod client_methods;
 pub mod conformance;
 pub mod exclusions;
 pub mod features;

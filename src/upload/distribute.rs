@@ -70,12 +70,11 @@ impl Target<'_> {
                     .id
                     .as_deref()
                     .and_then(|id| Uuid::parse_str(id).ok())
-                    .ok_or_else(|| Error::Decode {
-                        source: serde::de::Error::custom(format!(
-                            "store {name:?} has no valid id: {:?}",
-                            store.id
-                        )),
-                        body: Default::default(),
+                    .ok_or_else(|| {
+                        Error::Decode(crate::DecodeError::custom(
+                            None,
+                            format!("store {name:?} has no valid id: {:?}", store.id),
+                        ))
                     })?;
                 self.client
                     .releases_add_store()
