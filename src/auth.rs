@@ -35,6 +35,15 @@ impl ApiToken {
         Ok(Self(value))
     }
 
+    /// `text` with every occurrence of the token replaced by `<redacted>`: for what a server
+    /// sends back (an error message or page that echoes the token it received).
+    pub(crate) fn redact(&self, text: &str) -> String {
+        match self.0.to_str() {
+            Ok(token) if text.contains(token) => text.replace(token, "<redacted>"),
+            _ => text.to_string(),
+        }
+    }
+
     /// The token as a header value (marked sensitive, so HTTP tracing does not print it).
     pub(crate) fn header_value(&self) -> HeaderValue {
         self.0.clone()

@@ -255,7 +255,7 @@ pub(crate) async fn execute(
             }
             Ok(response) if is_error(response.status()) => {
                 let status = response.status();
-                let (normalised, message) = normalise_error(response).await;
+                let (normalised, message) = normalise_error(response, &state.token).await;
                 if !policy.retries_status(&method, status) {
                     return Ok(normalised);
                 }
@@ -389,13 +389,25 @@ fn is_error(status: StatusCode) -> bool {
 
 /// Rewrites an error answer's body into the one JSON shape the generated code decodes
 /// (`types::AppCenterErrorBody`), keeping status, headers and URL. Also returns the message.
-/// Reads at most `error_body::READ_LIMIT` bytes; a body that breaks off keeps the status.
-async fn normalise_error(response: Response) -> (Response, Option<String>) {
+/// Reads at most `error_body::READ_LIMIT` bytes; a body that breaks off keeps the status. The
+/// client's token, where the server echoes it, is redacted from what is kept.
+async fn normalise_error(response: Response, token: &auth::ApiToken) -> (Response, Option<String>) {
     let status = response.status();
     let url = response.url().clone();
     let mut headers = response.headers().clone();
     let body = error_body::read_bounded(response).await;
-    let normalised = error_body::normalise(status, &body);
+    let mut normalised = error_body::normalise(status, &body);
+    for text in [
+        &mut normalised.code,
+        &mut normalised.message,
+        &mut normalised.correlation_id,
+        &mut normalised.raw,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *text = token.redact(text);
+    }
     let json = serde_json::to_vec(&normalised).unwrap_or_else(|_| b"{}".to_vec());
     headers.remove(CONTENT_LENGTH);
     headers.remove(reqwest::header::CONTENT_ENCODING);
@@ -409,4 +421,98 @@ async fn normalise_error(response: Response) -> (Response, Option<String>) {
         .expect("typed parts");
     *rebuilt.headers_mut() = headers;
     (Response::from(rebuilt), normalised.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> ClientState {
+        ClientState {
+            token: auth::ApiToken::new("t").unwrap(),
+            origin: Url::parse("https://api.example").unwrap().origin(),
+            retry: crate::RetryPolicy::none(),
+            timeouts: crate::client::Timeouts {
+                per_attempt: None,
+                total: None,
+            },
+        }
+    }
+
+    fn redirect(status: u16, from: &str, to: &str) -> Response {
+        let response = http::Response::builder()
+            .status(status)
+            .header(LOCATION, to)
+            .url(Url::parse(from).unwrap())
+            .body(Vec::new())
+            .unwrap();
+        Response::from(response)
+    }
+
+    fn request(method: Method, url: &str, body: bool) -> Request {
+        let mut request = Request::new(method, Url::parse(url).unwrap());
+        if body {
+            *request.body_mut() = Some("{\"password\":\"p\"}".into());
+        }
+        request
+    }
+
+    /// Issue 11, point 7: https→http hops and bodies to other origins are refused, naming only
+    /// the target's origin.
+    #[test]
+    fn unsafe_hops_are_refused() {
+        let state = state();
+        let from = "https://api.example/v0.1/x";
+        let cases = [
+            (
+                302,
+                "http://api.example/v0.1/y",
+                Method::GET,
+                false,
+                Some("from https to plain http"),
+            ),
+            (
+                307,
+                "https://other.example/y?sig=s",
+                Method::PATCH,
+                true,
+                Some("body"),
+            ),
+            (
+                308,
+                "https://other.example/y",
+                Method::PUT,
+                true,
+                Some("body"),
+            ),
+            (303, "https://other.example/y", Method::POST, true, None),
+            (307, "https://api.example/v0.1/y", Method::PATCH, true, None),
+            (302, "https://other.example/y", Method::GET, false, None),
+        ];
+        for (status, to, method, body, refused) in cases {
+            let hop = next_hop(
+                &state,
+                &redirect(status, from, to),
+                Some(request(method.clone(), from, body)),
+            );
+            match (hop, refused) {
+                (Hop::Refused(r), Some(why)) => {
+                    assert!(r.reason.contains(why), "{status} {to}: {}", r.reason);
+                    assert!(
+                        !r.origin.contains("sig") && !r.origin.contains("/y"),
+                        "{}",
+                        r.origin
+                    );
+                }
+                (Hop::Follow(next), None) => {
+                    let token = next.headers().get(auth::TOKEN_HEADER).is_some();
+                    assert_eq!(token, next.url().origin() == state.origin, "{status} {to}");
+                    if status == 303 {
+                        assert_eq!((next.method(), next.body().is_none()), (&Method::GET, true));
+                    }
+                }
+                (_, want) => panic!("{status} {method} {to}: expected {want:?}"),
+            }
+        }
+    }
 }

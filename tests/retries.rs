@@ -521,3 +521,46 @@ async fn a_dropped_connection_is_retried_for_get_but_not_for_post() {
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     assert_eq!(seen.load(Ordering::SeqCst), 1 + 3, "a GET is tried 3 times");
 }
+
+/// Issue 11, point 10: a 429 whose body breaks off midway is still a 429: it is retried (on
+/// `main` the body error escaped the retry loop as a transport failure).
+#[tokio::test]
+async fn a_429_whose_body_breaks_off_is_still_retried() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            if n == 0 {
+                // Promises 1000 bytes, sends 7, hangs up.
+                let _ = stream.write_all(
+                    b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 0\r\ncontent-length: 1000\r\n\r\npartial",
+                );
+            } else {
+                let body = user_body().to_string();
+                let _ = stream.write_all(
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                    .as_bytes(),
+                );
+            }
+        }
+    });
+    let client = Client::builder(TOKEN)
+        .base_url(format!("http://{addr}"))
+        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(10)))
+        .build()
+        .unwrap();
+
+    let user = client.users_get().send().await.unwrap().into_inner();
+
+    assert_eq!(user.name, "grace");
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+}
