@@ -280,7 +280,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for one attempt of a request, answer included. Default 60 s. A duration no
+    /// Time allowed for one attempt of a request, answer included. Default 60 s. Downloads (byte
+    /// streams: CSV exports, error downloads) are bounded by inactivity instead: no byte for this
+    /// long ends them, however long they take while bytes keep arriving. A duration no
     /// clock can represent (`Duration::MAX`) means no limit, as [`no_timeout`](Self::no_timeout).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.per_attempt = limit(timeout);
@@ -382,6 +384,10 @@ impl ClientBuilder {
         // Redirects are followed by the crate (token dropped off-origin), never by reqwest.
         .redirect(reqwest::redirect::Policy::none())
         .referer(false);
+        // Inactivity bound: what limits a download, whose total time is not limited.
+        if let Some(idle) = self.per_attempt {
+            http = http.read_timeout(idle);
+        }
         http = match self.proxy {
             // Plain http goes to loopback only, and never through a proxy (see above).
             _ if plain_http => http.no_proxy(),

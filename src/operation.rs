@@ -10,12 +10,32 @@ pub struct Operation {
     id: &'static str,
     method: &'static str,
     path: &'static str,
+    streams: bool,
 }
 
 impl Operation {
     /// An operation: its id (`users_get`), method (`GET`) and path template (`/v0.1/user`).
     pub(crate) const fn new(id: &'static str, method: &'static str, path: &'static str) -> Self {
-        Self { id, method, path }
+        Self {
+            id,
+            method,
+            path,
+            streams: false,
+        }
+    }
+
+    /// The operation answers a byte stream (a download): its body is bounded by inactivity, not
+    /// by the per-attempt timeout.
+    pub(crate) const fn streaming(self) -> Self {
+        Self {
+            streams: true,
+            ..self
+        }
+    }
+
+    /// Whether the answer is a byte stream (a download).
+    pub fn streams(&self) -> bool {
+        self.streams
     }
 
     /// The operation id, as progenitor names it (`releases_list`).

@@ -45,14 +45,15 @@ pub(crate) async fn call<T>(
         correlation_id = tracing::field::Empty,
     );
     let started = Instant::now();
-    let result = async {
-        match send.await {
-            Ok(value) => Ok(value),
-            Err(e) => Err(crate::error::from_generated(Some(operation), e).await),
-        }
-    }
-    .instrument(span.clone())
-    .await;
+    let result = CALL
+        .scope(operation, async {
+            match send.await {
+                Ok(value) => Ok(value),
+                Err(e) => Err(crate::error::from_generated(Some(operation), e).await),
+            }
+        })
+        .instrument(span.clone())
+        .await;
     span.record("latency_ms", started.elapsed().as_millis() as u64);
     match &result {
         Ok(value) => {
@@ -132,6 +133,8 @@ pub(crate) struct Observed {
 tokio::task_local! {
     /// Inside [`observe`]: the first request sent by the hooks.
     static OBSERVED: RefCell<Option<Observed>>;
+    /// Inside [`call`]: the operation being called, for the hooks.
+    static CALL: Operation;
 }
 
 /// Runs `work`, also returning the first request the hooks sent while it ran (the page streams
@@ -169,7 +172,8 @@ impl ClientHooks<Arc<ClientState>> for Generated {
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
         note_sent(self, request.url());
-        execute(self.client(), self.inner(), request).await
+        let streams = CALL.try_with(Operation::streams).unwrap_or(false);
+        execute(self.client(), self.inner(), request, streams).await
     }
 }
 
@@ -202,10 +206,15 @@ pub(crate) struct RefusedRedirect {
 /// The `exec` step: sends `request` under the client's retry policy and deadline, following
 /// redirects hop by hop. A retry re-sends the hop that failed (after a `303`, the `GET`), and
 /// whether it may be retried is decided on that hop's method.
+///
+/// `streams`: the answer is a download, which the per-attempt timeout must not cut off while
+/// bytes keep arriving. Its attempt is bounded by the client's read timeout instead (no byte for
+/// the per-attempt time, headers or body, ends it; see `ClientBuilder::timeout`).
 pub(crate) async fn execute(
     http: &reqwest::Client,
     state: &ClientState,
     request: Request,
+    streams: bool,
 ) -> reqwest::Result<Response> {
     let deadline = state.timeouts.deadline(Instant::now());
     let policy = &state.retry;
@@ -218,7 +227,9 @@ pub(crate) async fn execute(
         // A copy for a redirect or a retry; a streaming body cannot be copied and is sent once.
         let spare = current.try_clone();
         let mut this = current;
-        limit_attempt_time(&mut this, state.timeouts.per_attempt, deadline);
+        if !streams {
+            limit_attempt_time(&mut this, state.timeouts.per_attempt, deadline);
+        }
         let method = this.method().clone();
         let span = tracing::debug_span!(
             "appcenter.attempt",

@@ -111,13 +111,18 @@ fn wrapper(send: &syn::ImplItemFn) -> Result<syn::ImplItem, String> {
     })?;
     let docs = send.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let generated = format_ident!("{GENERATED_SEND}");
+    // A download's body is bounded by inactivity rather than by the per-attempt timeout.
+    let streaming = quote!(#value)
+        .to_string()
+        .contains("ByteStream")
+        .then(|| quote!(.streaming()));
     Ok(syn::parse_quote! {
         #(#docs)*
         ///
         /// Errors of every kind are an [`appcenter::Error`](crate::Error).
         pub async fn send(self) -> crate::Result<#value> {
             const OPERATION: crate::Operation =
-                crate::Operation::new(#operation_id, #method, #path);
+                crate::Operation::new(#operation_id, #method, #path)#streaming;
             crate::transport::call(OPERATION, self.#generated()).await
         }
     })
