@@ -30,13 +30,16 @@ use appcenter::mock::{Keep, MockAppCenter, digest};
 const CHUNK_SIZE: u64 = 4 * 1024 * 1024;
 const ROLE: &str = "APPCENTER_BENCH_ROLE";
 
-/// File size and runs: the benchmark under `cargo bench` (which passes `--bench`); a quick
-/// smoke run under `cargo test --all-targets`, so the benchmark cannot rot unnoticed.
-fn plan() -> (u64, usize) {
+/// File size, runs and chunks in parallel: the benchmark under `cargo bench` (which passes
+/// `--bench`, default parallelism); a quick smoke run under `cargo test --all-targets`, so the
+/// benchmark cannot rot unnoticed. In both, the file is larger than the memory bound (twice
+/// chunk size times parallelism), so an upload that buffered the whole file would fail the
+/// assertion: 256 MiB against 80 MiB, and 24 MiB against 16 MiB.
+fn plan() -> (u64, usize, usize) {
     if std::env::args().any(|a| a == "--bench") {
-        (256 * 1024 * 1024, 3)
+        (256 * 1024 * 1024, 3, 10)
     } else {
-        (16 * 1024 * 1024 + 5, 1)
+        (24 * 1024 * 1024 + 5, 1, 2)
     }
 }
 /// Counts live heap bytes and their peak.
@@ -165,7 +168,7 @@ impl Server {
 
 #[tokio::main]
 async fn bench() {
-    let (file_size, runs) = plan();
+    let (file_size, runs, parallelism) = plan();
     let path = std::env::temp_dir().join(format!("appcenter-bench-{}.apk", std::process::id()));
     write_file(&path, file_size);
     let expected = expected_summary(&path, file_size);
@@ -188,6 +191,7 @@ async fn bench() {
         let started = Instant::now();
         let release = client
             .upload_release("bench", "app", &path)
+            .parallelism(parallelism)
             .poll_interval(Duration::from_millis(1))
             .send()
             .await
@@ -250,7 +254,7 @@ async fn bench() {
         plain.as_secs_f64() / upload.as_secs_f64()
     );
     println!(
-        "upload peak live heap: {:.1} MiB (bound: 10 x 4 MiB chunks)",
+        "upload peak live heap: {:.1} MiB (bound: 2 x {parallelism} x 4 MiB chunks)",
         upload_peak as f64 / (1024.0 * 1024.0)
     );
     println!(
@@ -259,8 +263,12 @@ async fn bench() {
         hwm_after_upload as f64 / 1024.0
     );
     // Memory is bounded by chunk size times parallelism, whatever the file size (the full run's
-    // 256 MiB file is 6 times that bound): allow twice the bound for buffers around the chunks.
-    let bound = 2 * 10 * CHUNK_SIZE as usize;
+    // 256 MiB file is over 3 times that bound): allow twice the bound for buffers around the chunks.
+    let bound = 2 * parallelism * CHUNK_SIZE as usize;
+    assert!(
+        file_size as usize > bound,
+        "the file must be larger than the bound, or buffering it whole would go unnoticed"
+    );
     assert!(
         upload_peak <= bound,
         "the upload held {upload_peak} bytes at its peak, over the bound of {bound}"

@@ -616,3 +616,33 @@ async fn an_echoed_token_is_redacted_from_api_errors() {
     assert!(revoked.to_string().contains("is revoked"), "{revoked}");
     finish("echoed token", &capture);
 }
+
+/// Point 9: `poll_interval(Duration::MAX)` never panics (on `main`: "overflow when adding
+/// durations"); the upload ends, one way or the other, with a result.
+#[cfg(feature = "mock")]
+#[tokio::test]
+async fn point_9_a_huge_poll_interval_is_not_a_panic() {
+    let (capture, _guard) = start();
+    let mock = appcenter::mock::MockAppCenter::builder().start().await;
+    let client = mock.client_builder().build().unwrap();
+    let dir = std::env::temp_dir().join(format!("appcenter-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("app.apk");
+    std::fs::write(&file, vec![7u8; 4096]).unwrap();
+
+    let upload = tokio::spawn(async move {
+        let result = client
+            .upload_release("owner", "app", &file)
+            .poll_interval(Duration::MAX)
+            .send()
+            .await;
+        format!("{result:?}")
+    });
+
+    let shown = tokio::time::timeout(Duration::from_secs(30), upload)
+        .await
+        .expect("the upload ended")
+        .expect("no panic");
+    clean("point 9 (poll)", Channel::Shown("upload result"), &shown);
+    finish("point 9 (poll)", &capture);
+}

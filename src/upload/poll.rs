@@ -74,7 +74,8 @@ pub(crate) async fn until_ready(
             }
         }
         let waited = started.elapsed();
-        if waited + settings.interval > settings.timeout {
+        // Saturating: the interval comes from the caller (`poll_interval(Duration::MAX)`).
+        if waited.saturating_add(settings.interval) > settings.timeout {
             return Err(UploadError::PollTimeout {
                 waited,
                 last_status,
