@@ -45,8 +45,12 @@ pub(crate) async fn call<T>(
         correlation_id = tracing::field::Empty,
     );
     let started = Instant::now();
+    let context = Call {
+        operation,
+        span: span.clone(),
+    };
     let result = CALL
-        .scope(operation, async {
+        .scope(context, async {
             match send.await {
                 Ok(value) => Ok(value),
                 Err(e) => Err(crate::error::from_generated(Some(operation), e).await),
@@ -133,8 +137,15 @@ pub(crate) struct Observed {
 tokio::task_local! {
     /// Inside [`observe`]: the first request sent by the hooks.
     static OBSERVED: RefCell<Option<Observed>>;
-    /// Inside [`call`]: the operation being called, for the hooks.
-    static CALL: Operation;
+    /// Inside [`call`]: the call being made, for the hooks.
+    static CALL: Call;
+}
+
+/// What the hooks know of the call they serve.
+struct Call {
+    operation: Operation,
+    /// The call's span, where the transport records the attempts.
+    span: tracing::Span,
 }
 
 /// Runs `work`, also returning the first request the hooks sent while it ran (the page streams
@@ -172,8 +183,10 @@ impl ClientHooks<Arc<ClientState>> for Generated {
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
         note_sent(self, request.url());
-        let streams = CALL.try_with(Operation::streams).unwrap_or(false);
-        execute(self.client(), self.inner(), request, streams).await
+        let (streams, span) = CALL
+            .try_with(|call| (call.operation.streams(), call.span.clone()))
+            .unwrap_or_else(|_| (false, tracing::Span::none()));
+        execute(self.client(), self.inner(), request, streams, &span).await
     }
 }
 
@@ -207,7 +220,7 @@ pub(crate) struct RefusedRedirect {
 /// redirects hop by hop. A retry re-sends the hop that failed (after a `303`, the `GET`), and
 /// whether it may be retried is decided on that hop's method.
 ///
-/// `streams`: the answer is a download, which the per-attempt timeout must not cut off while
+/// `call` is the call's span (attempts are recorded on it). `streams`: the answer is a download, which the per-attempt timeout must not cut off while
 /// bytes keep arriving. Its attempt is bounded by the client's read timeout instead (no byte for
 /// the per-attempt time, headers or body, ends it; see `ClientBuilder::timeout`).
 pub(crate) async fn execute(
@@ -215,6 +228,7 @@ pub(crate) async fn execute(
     state: &ClientState,
     request: Request,
     streams: bool,
+    call: &tracing::Span,
 ) -> reqwest::Result<Response> {
     let deadline = state.timeouts.deadline(Instant::now());
     let policy = &state.retry;
@@ -223,7 +237,7 @@ pub(crate) async fn execute(
     let mut redirects = 0;
     let mut current = request;
     loop {
-        tracing::Span::current().record("attempts", attempt);
+        call.record("attempts", attempt);
         // A copy for a redirect or a retry; a streaming body cannot be copied and is sent once.
         let spare = current.try_clone();
         let mut this = current;

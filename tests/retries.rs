@@ -564,3 +564,47 @@ async fn a_429_whose_body_breaks_off_is_still_retried() {
     assert_eq!(user.name, "grace");
     assert_eq!(seen.load(Ordering::SeqCst), 2);
 }
+
+/// Issue 9: per-call settings. A derived client (`with_retry`, `with_timeout`) runs a call with
+/// another policy without touching the original, and shares its connection pool.
+#[tokio::test]
+async fn one_call_can_run_with_another_retry_policy_or_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v0.1/user"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let client = quick_client(&server, RetryPolicy::default().max_attempts(3));
+
+    let err = client
+        .with_retry(RetryPolicy::none())
+        .users_get()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(count(&server).await, 1, "the derived client tried once");
+
+    client.users_get().send().await.unwrap_err();
+    assert_eq!(count(&server).await, 1 + 3, "the original still retries");
+
+    let slow = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(user_body())
+                .set_delay(Duration::from_millis(400)),
+        )
+        .mount(&slow)
+        .await;
+    let client = quick_client(&slow, RetryPolicy::none());
+    let err = client
+        .with_timeout(Duration::from_millis(50))
+        .users_get()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    client.users_get().send().await.unwrap();
+}
