@@ -16,7 +16,10 @@
 //!
 //! Needs Node.js and npm: the test installs Prism with `npm ci` when it is missing and fails
 //! with a clear message when npm is not there.
-#![cfg(feature = "all-areas")]
+//!
+//! Run with the test-only feature `conformance` (which makes the build derive the calls):
+//! `cargo test --features mock,conformance --test conformance` (scripts/test.sh does).
+#![cfg(feature = "conformance")]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;

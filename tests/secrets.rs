@@ -53,8 +53,9 @@ const CANARIES: &[&str] = &[
     BODY_SECRET,
 ];
 
-/// Where a user can see something.
+/// Where a user can see something (named in failure messages through `Debug`).
 #[derive(Debug)]
+#[allow(dead_code)]
 enum Channel<'a> {
     /// `Display`, `Debug` or `{:#?}` of a value, or of an error's source.
     Shown(&'a str),

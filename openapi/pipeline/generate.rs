@@ -16,7 +16,7 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(syn::File, usize), String>
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         // The crate implements `ClientHooks` for the generated client (token, `{}` body, retries,
-        // redirects, error normalisation: src/hooks.rs); `Expected` makes forgetting it a compile error.
+        // redirects, error normalisation: src/transport.rs); `Expected` makes forgetting it a compile error.
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote! { ::std::sync::Arc<crate::client::ClientState> })
         // Pipe-delimited query lists (see the fix-up `pipe_delimited_as_list`).

@@ -1,5 +1,6 @@
 //! A tracing subscriber that records every span (with the fields recorded on it later) and
-//! every event, as text, for tests to search.
+//! every event, as text, for tests to search. Shared by several test files; each uses a part.
+#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
