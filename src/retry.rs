@@ -1,6 +1,10 @@
-//! The retry policy: which failures are retried, how long to wait, and when to give up.
+//! The retry policy: which failures are retried, how long to wait, and when to give up; and the
+//! one retry loop ([`run`]) every surface uses, with its own classifier: API calls
+//! (`transport.rs`: method-based idempotency) and the upload domain (`upload/protocol.rs`:
+//! always idempotent, `"error": true` answers retried). Both follow the same deadline, budget and
+//! `Retry-After` rules.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::{Method, StatusCode, header::HeaderMap};
 
@@ -153,6 +157,67 @@ impl RetryPolicy {
         let capped = exp.min(self.max_backoff);
         let half = capped / 2;
         half + half.mul_f64(jitter())
+    }
+}
+
+/// What a classifier made of one attempt.
+pub(crate) enum Verdict<T, S> {
+    /// The result: no retry.
+    Done(T),
+    /// May be retried with `again` (what to send next); `outcome` is the result if it is not.
+    /// `asked`: the wait the server asked for (`Retry-After`), else the policy's backoff applies.
+    Retry {
+        outcome: T,
+        asked: Option<Duration>,
+        again: S,
+    },
+}
+
+/// The one retry loop: runs `attempt` on `first` (with the attempt's 1-based number) until its
+/// classifier says [`Verdict::Done`], or the policy, its budget or the `deadline` say stop (then
+/// the last outcome is the result). A wait the server asked for is honoured in full or not at
+/// all.
+pub(crate) async fn run<T, S, F, Fut>(
+    policy: &RetryPolicy,
+    deadline: Option<Instant>,
+    first: S,
+    mut attempt: F,
+) -> T
+where
+    F: FnMut(S, u32) -> Fut,
+    Fut: std::future::Future<Output = Verdict<T, S>>,
+{
+    use crate::transport::Wait;
+    let mut waited = Duration::ZERO;
+    let mut number: u32 = 1;
+    let mut next = first;
+    loop {
+        let (outcome, asked, again) = match attempt(next, number).await {
+            Verdict::Done(outcome) => return outcome,
+            Verdict::Retry {
+                outcome,
+                asked,
+                again,
+            } => (outcome, asked, again),
+        };
+        let wait = match asked {
+            Some(asked) => Wait::Asked(asked),
+            None => Wait::Backoff(policy.backoff(number)),
+        };
+        match policy.next_wait(number, waited, wait, deadline) {
+            Some(wait) => {
+                tracing::debug!(
+                    wait_ms = wait.as_millis() as u64,
+                    attempt = number,
+                    "retry wait"
+                );
+                tokio::time::sleep(wait).await;
+                waited = waited.saturating_add(wait);
+                number = number.saturating_add(1);
+                next = again;
+            }
+            None => return outcome,
+        }
     }
 }
 

@@ -232,19 +232,64 @@ pub(crate) async fn execute(
 ) -> reqwest::Result<Response> {
     let deadline = state.timeouts.deadline(Instant::now());
     let policy = &state.retry;
-    let mut waited = Duration::ZERO;
-    let mut attempt: u32 = 1;
-    let mut redirects = 0;
+    retry::run(
+        policy,
+        deadline,
+        request,
+        move |request, attempt| async move {
+            call.record("attempts", attempt);
+            let ((method, spare), sent) =
+                send_following_redirects(http, state, request, streams, deadline, attempt).await;
+            // The classifier: the hop actually sent decides (after a 303, the GET).
+            let (outcome, asked) = match sent {
+                Ok(response) if is_error(response.status()) => {
+                    let status = response.status();
+                    let (normalised, message) = normalise_error(response, &state.token).await;
+                    if !policy.retries_status(&method, status) {
+                        return retry::Verdict::Done(Ok(normalised));
+                    }
+                    let asked = retry::server_wait(normalised.headers(), message.as_deref());
+                    (Ok(normalised), asked)
+                }
+                Ok(response) => return retry::Verdict::Done(Ok(response)),
+                Err(e) if policy.retries_transport(&method, e.is_connect()) => (Err(e), None),
+                Err(e) => return retry::Verdict::Done(Err(e)),
+            };
+            // A retry re-sends the hop that failed; a body that cannot be copied is sent once.
+            match spare {
+                Some(again) => retry::Verdict::Retry {
+                    outcome,
+                    asked,
+                    again,
+                },
+                None => retry::Verdict::Done(outcome),
+            }
+        },
+    )
+    .await
+}
+
+/// One attempt: sends `request` and follows its redirects hop by hop (the token set again for
+/// each hop's origin, or dropped). Returns the method and a copy of the last hop sent (for a
+/// retry), and its answer.
+async fn send_following_redirects(
+    http: &reqwest::Client,
+    state: &ClientState,
+    request: Request,
+    streams: bool,
+    deadline: Option<Instant>,
+    attempt: u32,
+) -> ((Method, Option<Request>), reqwest::Result<Response>) {
     let mut current = request;
+    let mut redirects = 0;
     loop {
-        call.record("attempts", attempt);
-        // A copy for a redirect or a retry; a streaming body cannot be copied and is sent once.
+        // A copy for a redirect or a retry; a streaming body cannot be copied.
         let spare = current.try_clone();
+        let method = current.method().clone();
         let mut this = current;
         if !streams {
             limit_attempt_time(&mut this, state.timeouts.per_attempt, deadline);
         }
-        let method = this.method().clone();
         let span = tracing::debug_span!(
             "appcenter.attempt",
             attempt,
@@ -252,69 +297,40 @@ pub(crate) async fn execute(
             status = tracing::field::Empty
         );
         let sent = http.execute(this).instrument(span.clone()).await;
-        if let Ok(response) = &sent {
-            span.record("status", response.status().as_u16());
-        }
-
-        let (wait, outcome) = match sent {
-            Ok(mut response) if is_redirect(response.status()) => {
-                match next_hop(state, &response, spare) {
-                    Hop::Follow(next) if redirects < MAX_REDIRECTS => {
-                        redirects += 1;
-                        tracing::debug!(
-                            parent: &span,
-                            status = response.status().as_u16(),
-                            to_origin = %next.url().origin().ascii_serialization(),
-                            "following redirect"
-                        );
-                        current = next;
-                        continue;
-                    }
-                    Hop::Refused(refused) => {
-                        tracing::debug!(parent: &span, to_origin = %refused.origin, reason = refused.reason, "redirect refused");
-                        response.extensions_mut().insert(refused);
-                        return Ok(response);
-                    }
-                    _ => return Ok(response),
-                }
-            }
-            Ok(response) if is_error(response.status()) => {
-                let status = response.status();
-                let (normalised, message) = normalise_error(response, &state.token).await;
-                if !policy.retries_status(&method, status) {
-                    return Ok(normalised);
-                }
-                let wait = match retry::server_wait(normalised.headers(), message.as_deref()) {
-                    Some(asked) => Wait::Asked(asked),
-                    None => Wait::Backoff(policy.backoff(attempt)),
-                };
-                (wait, Ok(normalised))
-            }
-            Ok(response) => return Ok(response),
-            Err(e) => {
-                if !policy.retries_transport(&method, e.is_connect()) {
-                    return Err(e);
-                }
-                (Wait::Backoff(policy.backoff(attempt)), Err(e))
-            }
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(e) => return ((method, spare), Err(e)),
         };
-
-        match policy.next_wait(attempt, waited, wait, deadline) {
-            Some(wait) if spare.is_some() => {
-                tracing::debug!(wait_ms = wait.as_millis() as u64, attempt, "retry wait");
-                tokio::time::sleep(wait).await;
-                waited = waited.saturating_add(wait);
-                attempt += 1;
-                current = spare.expect("checked above");
+        span.record("status", response.status().as_u16());
+        if !is_redirect(response.status()) {
+            return ((method, spare), Ok(response));
+        }
+        match next_hop(
+            state,
+            &response,
+            spare.as_ref().and_then(Request::try_clone),
+        ) {
+            Hop::Follow(next) if redirects < MAX_REDIRECTS => {
+                redirects += 1;
+                tracing::debug!(
+                    parent: &span,
+                    status = response.status().as_u16(),
+                    to_origin = %next.url().origin().ascii_serialization(),
+                    "following redirect"
+                );
+                current = next;
             }
-            // Out of attempts or time, or a body that cannot be sent again: the last answer or
-            // error is the result.
-            _ => return outcome,
+            Hop::Refused(refused) => {
+                tracing::debug!(parent: &span, to_origin = %refused.origin, reason = refused.reason, "redirect refused");
+                response.extensions_mut().insert(refused);
+                return ((method, None), Ok(response));
+            }
+            _ => return ((method, None), Ok(response)),
         }
     }
 }
 
-/// How long to wait before the next attempt, and who decided it.
+/// How long to wait before the next attempt, and who decided it (see `RetryPolicy::next_wait`).
 pub(crate) enum Wait {
     /// The server asked for it (`Retry-After`, "try again in N seconds").
     Asked(Duration),
