@@ -176,36 +176,38 @@ impl UploadDomain {
         url
     }
 
-    /// Sends one upload-domain POST with retries: 408, 429, 5xx, transport failures and
-    /// `"error": true` are retried with backoff under the retry policy (these calls are
-    /// idempotent), and every failed attempt counts against the upload's failure budget.
+    /// Sends one upload-domain POST through the one retry loop (`retry::run`) with the upload
+    /// domain's classifier: 408, 429, 5xx, transport failures and `"error": true` are retried
+    /// (these calls are idempotent), and every failed attempt counts against the upload's
+    /// failure budget. `Retry-After` is honoured as for API calls.
     async fn send<T: DeserializeOwned + Flagged>(
         &self,
         url: &Url,
         body: Option<Bytes>,
     ) -> Result<T, TransferError> {
-        let mut attempt = 1;
-        loop {
-            let (error, server_wait) = match self.attempt::<T>(url, body.clone()).await {
-                Ok(value) => return Ok(value),
+        let body = &body;
+        retry::run(&self.retry, None, (), move |(), _| async move {
+            let (error, asked) = match self.attempt::<T>(url, body.clone()).await {
+                Ok(value) => return retry::Verdict::Done(Ok(value)),
                 Err(failure) => failure,
             };
             let failures = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
             if failures > self.failure_budget {
-                return Err(TransferError::TooManyFailures {
+                return retry::Verdict::Done(Err(TransferError::TooManyFailures {
                     failures,
                     last: Box::new(error),
-                });
+                }));
             }
-            if !retryable(&error) || attempt >= self.retry.max_attempts {
-                return Err(error);
+            if !retryable(&error) {
+                return retry::Verdict::Done(Err(error));
             }
-            let wait = server_wait
-                .unwrap_or_else(|| self.retry.backoff(attempt))
-                .min(self.retry.max_backoff);
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
+            retry::Verdict::Retry {
+                outcome: Err(error),
+                asked,
+                again: (),
+            }
+        })
+        .await
     }
 
     /// One attempt; on failure also the wait the server asked for (`Retry-After`).
