@@ -55,6 +55,10 @@ pub enum Error {
     Config(String),
     /// An input does not name an App Center app (see [`AppRef`](crate::AppRef)).
     AppRef(crate::AppRefError),
+    /// A workflow (the release upload) failed otherwise than in one API call: its own error
+    /// (for example `appcenter::upload::UploadError`) is the [`source`](std::error::Error::source).
+    /// What `?` makes of a workflow error in a function returning [`Result`].
+    Workflow(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 /// Why a page stream ended with [`Error::Pagination`].
@@ -140,6 +144,7 @@ pub(crate) fn kind_name(e: &Error) -> &'static str {
         Error::InvalidRequest(_) => "invalid_request",
         Error::Config(_) => "config",
         Error::AppRef(_) => "app_ref",
+        Error::Workflow(_) => "workflow",
     }
 }
 
@@ -193,6 +198,7 @@ impl fmt::Display for Error {
             Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
             Error::Config(why) => write!(f, "client configuration: {why}"),
             Error::AppRef(e) => e.fmt(f),
+            Error::Workflow(e) => e.fmt(f),
         }
     }
 }
@@ -201,6 +207,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport(e) | Error::Timeout(e) => Some(&e.source),
+            Error::Workflow(e) => Some(e.as_ref()),
             _ => None,
         }
     }
@@ -555,6 +562,20 @@ pub(crate) async fn unexpected(operation: Option<Operation>, response: reqwest::
     Error::UnexpectedStatus(ApiError::from_body(status, body, headers, operation))
 }
 
+/// `?` in a function returning [`Result`]: an API call that failed is that call's [`Error`];
+/// any other upload failure is an [`Error::Workflow`] holding the [`UploadError`].
+///
+/// [`UploadError`]: crate::upload::UploadError
+#[cfg(feature = "distribute")]
+impl From<crate::upload::UploadError> for Error {
+    fn from(e: crate::upload::UploadError) -> Self {
+        match e {
+            crate::upload::UploadError::Api { source, .. } => source,
+            other => Error::Workflow(Box::new(other)),
+        }
+    }
+}
+
 impl From<crate::AppRefError> for Error {
     fn from(e: crate::AppRefError) -> Self {
         Error::AppRef(e)
@@ -584,6 +605,25 @@ pub(crate) fn from_reqwest_in(operation: Option<Operation>, e: reqwest::Error) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "distribute")]
+    #[test]
+    fn upload_errors_convert_with_the_question_mark() {
+        use crate::upload::UploadError;
+        fn upload(fail: UploadError) -> Result<()> {
+            Err(fail)?
+        }
+        let err = upload(UploadError::Invalid("no build version".into())).unwrap_err();
+        assert!(matches!(err, Error::Workflow(_)), "{err:?}");
+        assert!(err.to_string().contains("no build version"), "{err}");
+        let source = std::error::Error::source(&err).unwrap();
+        assert!(source.downcast_ref::<UploadError>().is_some());
+        let api = UploadError::Api {
+            step: crate::upload::Step::Poll,
+            source: Error::InvalidRequest("x".into()),
+        };
+        assert!(matches!(upload(api).unwrap_err(), Error::InvalidRequest(_)));
+    }
 
     #[test]
     fn values_are_redacted_from_serde_messages() {

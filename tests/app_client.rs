@@ -217,13 +217,12 @@ async fn a_path_parameter_never_turns_into_another_path() {
     // `..` would resolve `DELETE .../distribution_groups/..` to `DELETE /v0.1/apps/acme/rocket/`
     // (the app), `.` and "" to the group list: refused before anything is sent.
     for name in ["..", ".", ""] {
-        let err: Error = app
+        let err = app
             .distribution_groups_delete()
             .distribution_group_name(name)
             .send()
             .await
-            .unwrap_err()
-            .into();
+            .unwrap_err();
         assert!(matches!(err, Error::InvalidRequest(_)), "{name:?}: {err:?}");
         assert!(err.to_string().contains("path parameter"), "{err}");
     }

@@ -88,14 +88,13 @@ async fn an_app_center_error_becomes_a_typed_error() {
         .mount(&server)
         .await;
 
-    let err: Error = client_for(&server)
+    let err = client_for(&server)
         .apps_get()
         .owner_name("owner")
         .app_name("app")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
 
     let api = err.api().expect("an API error");
     assert_eq!(api.status, 404);
@@ -126,12 +125,7 @@ async fn a_non_json_error_still_gives_the_status_and_body() {
         .mount(&server)
         .await;
 
-    let err: Error = client_for(&server)
-        .users_get()
-        .send()
-        .await
-        .unwrap_err()
-        .into();
+    let err = client_for(&server).users_get().send().await.unwrap_err();
 
     let api = err.api().expect("an API error");
     assert_eq!(api.status, 502);
@@ -318,7 +312,7 @@ async fn transport_failures_timeouts_and_bad_bodies_are_distinct() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let err: Error = client.users_get().send().await.unwrap_err().into();
+    let err = client.users_get().send().await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
 
     let server = MockServer::start().await;
@@ -336,7 +330,7 @@ async fn transport_failures_timeouts_and_bad_bodies_are_distinct() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let err: Error = slow.users_get().send().await.unwrap_err().into();
+    let err = slow.users_get().send().await.unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
 
     let server = MockServer::start().await;
@@ -344,12 +338,7 @@ async fn transport_failures_timeouts_and_bad_bodies_are_distinct() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "display_name": 42 })))
         .mount(&server)
         .await;
-    let err: Error = client_for(&server)
-        .users_get()
-        .send()
-        .await
-        .unwrap_err()
-        .into();
+    let err = client_for(&server).users_get().send().await.unwrap_err();
     match err {
         Error::Decode(e) => {
             assert_eq!(e.operation().map(|op| op.id()), Some("users_get"));

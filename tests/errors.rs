@@ -26,14 +26,13 @@ async fn error_for(status: u16, body: &str, content_type: &str) -> (Error, ApiEr
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let err: Error = client
+    let err = client
         .apps_get()
         .owner_name("owner")
         .app_name("app")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     let api = err.api().cloned().unwrap_or_else(|| panic!("{err:?}"));
     (err, api)
 }

@@ -205,7 +205,7 @@ async fn a_server_wait_longer_than_the_budget_ends_the_call_at_once() {
         .unwrap();
 
     let started = Instant::now();
-    let err: Error = client.users_get().send().await.unwrap_err().into();
+    let err = client.users_get().send().await.unwrap_err();
 
     assert_eq!(err.api().unwrap().kind(), ApiErrorKind::RateLimited);
     assert_eq!(count(&server).await, 1);
@@ -228,7 +228,7 @@ async fn an_absurd_server_wait_is_a_typed_error_not_a_panic() {
         .build()
         .unwrap();
 
-    let err: Error = client.users_get().send().await.unwrap_err().into();
+    let err = client.users_get().send().await.unwrap_err();
 
     assert_eq!(err.api().unwrap().kind(), ApiErrorKind::RateLimited);
     assert_eq!(count(&server).await, 1);
@@ -304,12 +304,11 @@ async fn an_exhausted_retry_budget_gives_the_last_error() {
     )
     .await;
 
-    let err: Error = quick_client(&server, RetryPolicy::default().max_attempts(3))
+    let err = quick_client(&server, RetryPolicy::default().max_attempts(3))
         .users_get()
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
 
     let api = err.api().expect("an API error");
     assert_eq!(api.status, 502);
@@ -328,12 +327,11 @@ async fn retries_can_be_switched_off() {
     )
     .await;
 
-    let err: Error = quick_client(&server, RetryPolicy::none())
+    let err = quick_client(&server, RetryPolicy::none())
         .users_get()
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
 
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(count(&server).await, 1);
@@ -412,7 +410,7 @@ async fn a_retried_request_is_the_same_request() {
         .mount(&server)
         .await;
 
-    let err: Error = quick_client(&server, RetryPolicy::default().max_attempts(3))
+    let err = quick_client(&server, RetryPolicy::default().max_attempts(3))
         .apps_create()
         .body_map(|b| {
             b.display_name("My App")
@@ -421,8 +419,7 @@ async fn a_retried_request_is_the_same_request() {
         })
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
 
     assert_eq!(err.api().unwrap().kind(), ApiErrorKind::RateLimited);
     let received = server.received_requests().await.unwrap();
@@ -517,7 +514,7 @@ async fn a_dropped_connection_is_retried_for_get_but_not_for_post() {
         "a POST that may have arrived is not resent"
     );
 
-    let err: Error = client.users_get().send().await.unwrap_err().into();
+    let err = client.users_get().send().await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
     assert_eq!(seen.load(Ordering::SeqCst), 1 + 3, "a GET is tried 3 times");
 }

@@ -42,7 +42,7 @@ async fn the_per_attempt_timeout_fires() {
         .unwrap();
 
     let started = Instant::now();
-    let err: Error = client.users_get().send().await.unwrap_err().into();
+    let err = client.users_get().send().await.unwrap_err();
 
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -92,7 +92,7 @@ async fn the_overall_deadline_cuts_a_slow_attempt() {
         .unwrap();
 
     let started = Instant::now();
-    let err: Error = client.users_get().send().await.unwrap_err().into();
+    let err = client.users_get().send().await.unwrap_err();
 
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -118,7 +118,7 @@ async fn the_overall_deadline_ends_retries() {
         .unwrap();
 
     let started = Instant::now();
-    let err: Error = client.users_get().send().await.unwrap_err().into();
+    let err = client.users_get().send().await.unwrap_err();
     let took = started.elapsed();
 
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
@@ -142,7 +142,7 @@ async fn the_deadline_is_not_slept_through() {
         .unwrap();
 
     let started = Instant::now();
-    let err: Error = client.users_get().send().await.unwrap_err().into();
+    let err = client.users_get().send().await.unwrap_err();
 
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert!(started.elapsed() < Duration::from_secs(1));
