@@ -3,8 +3,9 @@
 //! means without the API hooks: the upload domain gets the upload token in the query and never
 //! the API token (`X-API-Token`).
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
@@ -14,6 +15,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::TransferError;
+use crate::client::Timeouts;
 use crate::{RetryPolicy, auth, retry};
 
 /// How much of an error body is kept in a [`TransferError::Status`].
@@ -66,18 +68,33 @@ impl Flagged for Outcome {
     }
 }
 
+/// How an [`UploadDomain`] sends: from the create answer, the client and the builder.
+pub(crate) struct Settings<'a> {
+    pub(crate) upload_domain: &'a str,
+    pub(crate) asset_id: String,
+    /// Already percent-encoded by the service: goes into the query as is.
+    pub(crate) url_encoded_token: String,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) retry: RetryPolicy,
+    /// Failed attempts allowed across the whole upload.
+    pub(crate) failure_budget: u32,
+    /// Bytes per second: the slowest uplink a chunk's answer is waited for (0: no bound).
+    pub(crate) min_rate: u64,
+}
+
 /// One upload on the upload domain: where to send, with which token, and how to retry.
 pub(crate) struct UploadDomain {
     http: reqwest::Client,
     base: Url,
     asset_id: String,
-    /// Already percent-encoded by the service: goes into the query as is.
     url_encoded_token: String,
-    per_attempt: Option<Duration>,
+    timeouts: Timeouts,
     retry: RetryPolicy,
-    /// Failed attempts allowed across the whole upload.
     failure_budget: u32,
     failures: AtomicU32,
+    min_rate: u64,
+    /// Chunk bytes being sent right now, by every chunk of the upload.
+    in_flight: AtomicU64,
 }
 
 impl std::fmt::Debug for UploadDomain {
@@ -93,14 +110,9 @@ impl std::fmt::Debug for UploadDomain {
 impl UploadDomain {
     pub(crate) fn new(
         http: reqwest::Client,
-        upload_domain: &str,
-        asset_id: String,
-        url_encoded_token: String,
-        per_attempt: Option<Duration>,
-        retry: RetryPolicy,
-        failure_budget: u32,
+        settings: Settings<'_>,
     ) -> Result<Self, TransferError> {
-        let domain = upload_domain.trim().trim_end_matches('/');
+        let domain = settings.upload_domain.trim().trim_end_matches('/');
         // The service sends a full URL; accept a bare host name too.
         let with_scheme = if domain.contains("://") {
             domain.to_string()
@@ -113,12 +125,14 @@ impl UploadDomain {
         Ok(Self {
             http,
             base,
-            asset_id,
-            url_encoded_token,
-            per_attempt,
-            retry,
-            failure_budget,
+            asset_id: settings.asset_id,
+            url_encoded_token: settings.url_encoded_token,
+            timeouts: settings.timeouts,
+            retry: settings.retry,
+            failure_budget: settings.failure_budget,
             failures: AtomicU32::new(0),
+            min_rate: settings.min_rate,
+            in_flight: AtomicU64::new(0),
         })
     }
 
@@ -176,17 +190,24 @@ impl UploadDomain {
         url
     }
 
-    /// Sends one upload-domain POST with retries: 408, 429, 5xx, transport failures and
-    /// `"error": true` are retried with backoff under the retry policy (these calls are
-    /// idempotent), and every failed attempt counts against the upload's failure budget.
+    /// Sends one upload-domain POST with retries, by the API's rules (`transport::execute`):
+    /// [`classify`] decides what is retried; the policy's backoff is capped at `max_backoff`; a
+    /// wait the server asks for (`Retry-After`) is honoured in full, or, when it does not fit in
+    /// `max_retry_time` or the call's deadline (the client's total timeout), the call ends at
+    /// once with that answer. Every failed attempt counts against the upload's failure budget.
     async fn send<T: DeserializeOwned + Flagged>(
         &self,
         url: &Url,
         body: Option<Bytes>,
     ) -> Result<T, TransferError> {
+        let deadline = self
+            .timeouts
+            .total
+            .and_then(|total| Instant::now().checked_add(total));
+        let mut waited = Duration::ZERO;
         let mut attempt = 1;
         loop {
-            let (error, server_wait) = match self.attempt::<T>(url, body.clone()).await {
+            let failure = match self.attempt::<T>(url, body.clone(), deadline).await {
                 Ok(value) => return Ok(value),
                 Err(failure) => failure,
             };
@@ -194,45 +215,111 @@ impl UploadDomain {
             if failures > self.failure_budget {
                 return Err(TransferError::TooManyFailures {
                     failures,
-                    last: Box::new(error),
+                    last: Box::new(failure.error),
                 });
             }
-            if !retryable(&error) || attempt >= self.retry.max_attempts {
-                return Err(error);
+            let wait = match classify(&failure) {
+                Verdict::Retry(_) if attempt >= self.retry.max_attempts => {
+                    return Err(failure.error);
+                }
+                Verdict::Retry(Wait::Asked(wait)) => wait,
+                Verdict::Retry(Wait::Backoff) => {
+                    self.retry.backoff(attempt).min(self.retry.max_backoff)
+                }
+                Verdict::Fail => return Err(failure.error),
+            };
+            // Checked: the server chooses the wait (`Retry-After: 18446744073709551615`).
+            let out_of_time =
+                deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t >= d));
+            let total = waited
+                .checked_add(wait)
+                .filter(|total| *total <= self.retry.max_retry_time);
+            match total {
+                Some(total) if !out_of_time => {
+                    tokio::time::sleep(wait).await;
+                    waited = total;
+                    attempt += 1;
+                }
+                _ => return Err(failure.error),
             }
-            let wait = server_wait
-                .unwrap_or_else(|| self.retry.backoff(attempt))
-                .min(self.retry.max_backoff);
-            tokio::time::sleep(wait).await;
-            attempt += 1;
         }
     }
 
     /// One attempt; on failure also the wait the server asked for (`Retry-After`).
+    ///
+    /// A bodiless call is bounded by the per-attempt timeout. A chunk is not: it fails when no
+    /// bytes of it move for the per-attempt timeout, or when its answer has not come within the
+    /// [`tail`](Self::tail) after its last byte left; both are watched by [`watchdog`].
     async fn attempt<T: DeserializeOwned + Flagged>(
         &self,
         url: &Url,
         body: Option<Bytes>,
-    ) -> Result<T, (TransferError, Option<Duration>)> {
+        deadline: Option<Instant>,
+    ) -> Result<T, Failure> {
         let mut request = reqwest::Request::new(Method::POST, url.clone());
+        let left = deadline.map(|d| {
+            d.saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1))
+        });
         let headers = request.headers_mut();
-        match body {
-            Some(data) => {
-                headers.insert(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/octet-stream"),
-                );
-                headers.insert(CONTENT_LENGTH, HeaderValue::from(data.len()));
-                *request.body_mut() = Some(data.into());
-            }
+        let Some(data) = body else {
             // The service wants an explicit `Content-Length: 0` on bodiless posts.
-            None => {
-                headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
-                *request.body_mut() = Some(Bytes::new().into());
-            }
+            headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+            *request.body_mut() = Some(Bytes::new().into());
+            *request.timeout_mut() = [self.timeouts.per_attempt, left]
+                .into_iter()
+                .flatten()
+                .min();
+            return self.exchange(request).await;
+        };
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(data.len()));
+        let len = data.len() as u64;
+        let in_flight = InFlight::add(&self.in_flight, len);
+        let tail = self.tail(in_flight.total);
+        let activity = Arc::new(Activity::new());
+        *request.body_mut() = Some(reqwest::Body::wrap_stream(pieces(
+            data,
+            Arc::clone(&activity),
+        )));
+        // No fixed total for a chunk: only the call's deadline, if the caller set one.
+        *request.timeout_mut() = left;
+        let exchange = std::pin::pin!(self.exchange::<T>(request));
+        let watchdog = std::pin::pin!(watchdog(&activity, self.timeouts.per_attempt, tail));
+        match futures::future::select(exchange, watchdog).await {
+            futures::future::Either::Left((outcome, _)) => outcome,
+            futures::future::Either::Right((timed_out, _)) => Err(Failure {
+                error: timed_out,
+                server_wait: None,
+            }),
         }
-        *request.timeout_mut() = self.per_attempt;
-        let transport = |e: reqwest::Error| (TransferError::Transport(e.without_url()), None);
+    }
+
+    /// How long a chunk's answer may take once its last byte left: the per-attempt timeout plus
+    /// the time the bytes in flight take at the minimum rate (they may still sit in buffers on
+    /// the way). `None`: no bound.
+    fn tail(&self, in_flight: u64) -> Option<Duration> {
+        let draining = (self.min_rate > 0)
+            .then(|| Duration::try_from_secs_f64(in_flight as f64 / self.min_rate as f64).ok())
+            .flatten();
+        match (self.timeouts.per_attempt, draining) {
+            (Some(a), Some(b)) => a.checked_add(b),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Sends `request` and reads its answer.
+    async fn exchange<T: DeserializeOwned + Flagged>(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<T, Failure> {
+        let transport = |e: reqwest::Error| Failure {
+            error: TransferError::Transport(e.without_url()),
+            server_wait: None,
+        };
         let response = self.http.execute(request).await.map_err(transport)?;
         let status = response.status();
         let wait = retry::server_wait(response.headers(), None);
@@ -240,25 +327,168 @@ impl UploadDomain {
         if !status.is_success() {
             let cut = &bytes[..bytes.len().min(BODY_LIMIT)];
             let body = String::from_utf8_lossy(cut).trim().to_string();
-            return Err((TransferError::Status { status, body }, wait));
+            return Err(Failure {
+                error: TransferError::Status { status, body },
+                server_wait: wait,
+            });
         }
-        let value: T = serde_json::from_slice(&bytes)
-            .map_err(|e| (TransferError::Protocol(format!("{e}")), None))?;
+        let value: T = serde_json::from_slice(&bytes).map_err(|e| Failure {
+            error: TransferError::Protocol(format!("{e}")),
+            server_wait: None,
+        })?;
         match value.refused() {
-            Some(refusal) => Err((refusal, None)),
+            Some(refusal) => Err(Failure {
+                error: refusal,
+                server_wait: None,
+            }),
             None => Ok(value),
         }
     }
 }
 
-fn retryable(error: &TransferError) -> bool {
-    match error {
+/// A failed attempt: the error, and the wait the server asked for (`Retry-After`).
+pub(crate) struct Failure {
+    pub(crate) error: TransferError,
+    pub(crate) server_wait: Option<Duration>,
+}
+
+/// What to do after a failed attempt.
+pub(crate) enum Verdict {
+    /// Try again, after this wait.
+    Retry(Wait),
+    /// Give up: this is the result.
+    Fail,
+}
+
+/// How long to wait before the next attempt, and who decided it.
+pub(crate) enum Wait {
+    /// The server asked for it: honoured in full or not at all.
+    Asked(Duration),
+    /// The policy's exponential backoff.
+    Backoff,
+}
+
+/// The upload domain's retry classifier: 408, 429, 5xx, transport failures, timeouts and
+/// `"error": true` are retried whatever the method (these calls are idempotent), after the
+/// wait the server asked for or else the backoff.
+pub(crate) fn classify(failure: &Failure) -> Verdict {
+    let retryable = match &failure.error {
         TransferError::Status { status, .. } => {
             status.is_server_error()
                 || *status == StatusCode::TOO_MANY_REQUESTS
                 || *status == StatusCode::REQUEST_TIMEOUT
         }
-        TransferError::Refused { .. } | TransferError::Transport(_) => true,
+        TransferError::Refused { .. }
+        | TransferError::Transport(_)
+        | TransferError::TimedOut { .. } => true,
         TransferError::Protocol(_) | TransferError::TooManyFailures { .. } => false,
+    };
+    if !retryable {
+        return Verdict::Fail;
+    }
+    Verdict::Retry(match failure.server_wait {
+        Some(wait) => Wait::Asked(wait),
+        None => Wait::Backoff,
+    })
+}
+
+/// Counts a chunk's bytes as in flight until dropped (the attempt ended, or its future was).
+struct InFlight<'a> {
+    counter: &'a AtomicU64,
+    len: u64,
+    /// Bytes in flight when this chunk started, itself included.
+    total: u64,
+}
+
+impl<'a> InFlight<'a> {
+    fn add(counter: &'a AtomicU64, len: u64) -> Self {
+        let total = counter
+            .fetch_add(len, Ordering::Relaxed)
+            .saturating_add(len);
+        Self {
+            counter,
+            len,
+            total,
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.counter.fetch_sub(self.len, Ordering::Relaxed);
+    }
+}
+
+/// When a chunk's bytes last moved, and whether the last one has.
+struct Activity {
+    state: Mutex<(Instant, bool)>,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            state: Mutex::new((Instant::now(), false)),
+        }
+    }
+
+    fn moved(&self, last: bool) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        *state = (Instant::now(), last);
+    }
+
+    fn get(&self) -> (Instant, bool) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Pieces handed to the HTTP stack one at a time: it takes the next only when it has room, so
+/// each one taken means bytes moved.
+const PIECE: usize = 16 * 1024;
+
+/// The chunk as a stream of [`PIECE`]s, telling `activity` about each one taken.
+fn pieces(
+    data: Bytes,
+    activity: Arc<Activity>,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    futures::stream::unfold(0, move |offset| {
+        let data = data.clone();
+        let activity = Arc::clone(&activity);
+        async move {
+            if offset >= data.len() {
+                return None;
+            }
+            let end = (offset + PIECE).min(data.len());
+            activity.moved(end == data.len());
+            Some((Ok(data.slice(offset..end)), end))
+        }
+    })
+}
+
+/// Ends (with the error) when the chunk's bytes stopped moving for `idle`, or, once its last
+/// byte left, when its answer has not come within `tail`. Never ends when both are `None`.
+async fn watchdog(
+    activity: &Activity,
+    idle: Option<Duration>,
+    tail: Option<Duration>,
+) -> TransferError {
+    loop {
+        let (last, done) = activity.get();
+        let limit = if done { tail } else { idle };
+        let Some(at) = limit.and_then(|limit| last.checked_add(limit)) else {
+            if done {
+                // No bound on the answer: wait for it.
+                return futures::future::pending().await;
+            }
+            // No inactivity bound while sending: look again for the last byte.
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            continue;
+        };
+        if Instant::now() >= at {
+            return TransferError::TimedOut {
+                after: limit.unwrap_or_default(),
+                sending: !done,
+            };
+        }
+        tokio::time::sleep_until(at.into()).await;
     }
 }
