@@ -289,7 +289,11 @@ async fn a_chunk_that_keeps_failing_fails_the_upload_and_cancels_it() {
         "{error:?}"
     );
     assert_eq!(error.release_id(), None);
-    assert_eq!(error.upload_id(), mock.upload_id(), "the error names the upload");
+    assert_eq!(
+        error.upload_id(),
+        mock.upload_id(),
+        "the error names the upload"
+    );
     assert!(error.upload_id().is_some());
     assert_eq!(mock.chunk_requests().iter().filter(|b| **b == 2).count(), 3);
     assert_eq!(
@@ -384,7 +388,14 @@ async fn a_resumed_upload_sends_only_the_listed_chunks() {
     let c = CHUNK as usize;
     assert!(blocks[&2] == bytes[c..2 * c]);
     assert!(blocks[&5] == bytes[4 * c..]);
-    let first = progress.lock().unwrap()[0];
+    let seen = progress.lock().unwrap().clone();
+    assert_eq!(
+        seen[0].upload_id,
+        mock.upload_id(),
+        "the upload is announced first"
+    );
+    assert_eq!(seen[0].bytes_sent, 0);
+    let first = seen[1];
     let pending = (c + (bytes.len() - 4 * c)) as u64;
     assert_eq!(
         first.bytes_sent,
@@ -676,7 +687,11 @@ async fn the_upload_domain_never_sees_the_api_token_and_gets_the_upload_token_en
     assert_ne!(encoded, UPLOAD_TOKEN, "the mock's token needs encoding");
     // The upload domain is another origin than the API; each got only its own calls.
     assert_ne!(mock.upload_domain_uri(), mock.uri());
-    let on_upload_domain = mock.upload_domain_server().received_requests().await.unwrap();
+    let on_upload_domain = mock
+        .upload_domain_server()
+        .received_requests()
+        .await
+        .unwrap();
     assert_eq!(on_upload_domain.len(), 5);
     assert!(
         on_upload_domain
@@ -793,7 +808,10 @@ async fn a_failure_before_the_release_exists_cancels_the_upload() {
             upload_id,
         } => {
             assert_eq!((status.as_u16(), body.as_str()), (403, "forbidden"));
-            assert_eq!(upload_id.to_string(), "00000000-0000-0000-0000-000000000001");
+            assert_eq!(
+                upload_id.to_string(),
+                "00000000-0000-0000-0000-000000000001"
+            );
         }
         other => panic!("{other:?}"),
     }

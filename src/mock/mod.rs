@@ -107,8 +107,17 @@ impl MockBuilder {
     }
 
     /// The first `times` polls fail as `how`.
-    pub fn fail_polls(mut self, times: u32, how: PollFailure) -> Self {
-        self.config.poll_failures = (times, how);
+    pub fn fail_polls(self, times: u32, how: PollFailure) -> Self {
+        self.fail_poll_numbers(1..=times, how)
+    }
+
+    /// The polls with these numbers (1-based, every status request counted) fail as `how`.
+    pub fn fail_poll_numbers(
+        mut self,
+        polls: impl IntoIterator<Item = u32>,
+        how: PollFailure,
+    ) -> Self {
+        self.config.poll_failures = (polls.into_iter().collect(), how);
         self
     }
 

@@ -38,6 +38,8 @@ pub enum ChunkFailure {
     TooManyRequests,
     /// `200` with `{"error": true}`.
     ErrorFlag,
+    /// `429 Too Many Requests` with `Retry-After: <seconds>`.
+    RetryAfter(u64),
 }
 
 /// How an injected poll failure answers.
@@ -93,7 +95,8 @@ pub(crate) struct Config {
     pub(crate) missing_on_finish: Vec<u64>,
     pub(crate) resume: Option<Vec<u64>>,
     pub(crate) processing_polls: u32,
-    pub(crate) poll_failures: (u32, PollFailure),
+    /// Poll numbers (1-based, every status GET counted) that fail, and how.
+    pub(crate) poll_failures: (BTreeSet<u32>, PollFailure),
     pub(crate) outcome: Outcome,
     pub(crate) release_id: i64,
     pub(crate) release_id_as_string: bool,
@@ -110,7 +113,7 @@ impl Default for Config {
             missing_on_finish: Vec::new(),
             resume: None,
             processing_polls: 1,
-            poll_failures: (0, PollFailure::ServiceUnavailable),
+            poll_failures: (BTreeSet::new(), PollFailure::ServiceUnavailable),
             outcome: Outcome::Ready,
             release_id: 42,
             release_id_as_string: false,
@@ -149,6 +152,7 @@ pub(crate) struct State {
     pub(crate) statuses_set: Vec<String>,
     status: String,
     polls: u32,
+    poll_requests: u32,
     pub(crate) release_notes: Option<String>,
     pub(crate) distributed: Vec<(String, Value)>,
     pub(crate) upload_domain_requests: Vec<Received>,
@@ -479,6 +483,9 @@ fn upload_chunk(state: &mut State, request: &Request) -> ResponseTemplate {
             ChunkFailure::ServerError => ResponseTemplate::new(500)
                 .set_body_json(json!({"error": true, "message": "injected failure"})),
             ChunkFailure::TooManyRequests => ResponseTemplate::new(429),
+            ChunkFailure::RetryAfter(seconds) => {
+                ResponseTemplate::new(429).insert_header("retry-after", seconds.to_string())
+            }
             ChunkFailure::ErrorFlag => ResponseTemplate::new(200).set_body_json(
                 json!({"error": true, "chunk_num": block, "message": "injected failure"}),
             ),
@@ -559,8 +566,8 @@ fn patch_status(state: &mut State, request: &Request) -> ResponseTemplate {
 }
 
 fn poll(state: &mut State) -> ResponseTemplate {
-    if state.config.poll_failures.0 > 0 {
-        state.config.poll_failures.0 -= 1;
+    state.poll_requests += 1;
+    if state.config.poll_failures.0.contains(&state.poll_requests) {
         return match state.config.poll_failures.1 {
             PollFailure::ServiceUnavailable => error(503, "ServiceUnavailable", "injected failure"),
             PollFailure::HtmlNotFound => ResponseTemplate::new(404)
