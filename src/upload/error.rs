@@ -38,8 +38,8 @@ pub enum UploadError {
     Api {
         /// What the call was for.
         step: Step,
-        /// The error.
-        source: Error,
+        /// The error (boxed: it is large, and `UploadError` stays small to return).
+        source: Box<Error>,
         /// The upload, when it had been created (every step but [`Step::CreateUpload`]).
         upload_id: Option<Uuid>,
     },
@@ -83,8 +83,8 @@ pub enum UploadError {
     ReleaseNotes {
         /// The release.
         release_id: i64,
-        /// The error.
-        source: Error,
+        /// The error (boxed, as in [`UploadError::Api`]).
+        source: Box<Error>,
         /// The upload.
         upload_id: Uuid,
     },
@@ -337,7 +337,7 @@ impl std::error::Error for UploadError {
         match self {
             UploadError::File { source, .. } => Some(source),
             UploadError::Api { source, .. } | UploadError::ReleaseNotes { source, .. } => {
-                Some(source)
+                Some(source.as_ref())
             }
             UploadError::Transfer { source, .. } => Some(source),
             UploadError::Distribution { failed, .. } => failed

@@ -443,7 +443,7 @@ impl<'a> ReleaseUpload<'a> {
             .await
             .map_err(|e| UploadError::Api {
                 step: Step::CreateUpload,
-                source: e.into(),
+                source: Box::new(e.into()),
                 upload_id: None,
             })?
             .into_inner();
@@ -462,7 +462,7 @@ impl<'a> ReleaseUpload<'a> {
             .await
             .map_err(|source| UploadError::Api {
                 step: Step::Poll,
-                source,
+                source: Box::new(source),
                 upload_id: Some(upload_id),
             })??;
         Ok(match status {
@@ -512,7 +512,7 @@ impl<'a> ReleaseUpload<'a> {
                 }
                 Err(UploadError::Api {
                     step: Step::CommitUpload,
-                    source,
+                    source: Box::new(source),
                     upload_id: Some(upload_id),
                 })
             }
@@ -539,7 +539,7 @@ impl<'a> ReleaseUpload<'a> {
                 .await
                 .map_err(|source| UploadError::ReleaseNotes {
                     release_id,
-                    source,
+                    source: Box::new(source),
                     upload_id,
                 })?;
         }

@@ -105,7 +105,7 @@ pub(crate) async fn until_ready(
             Err(source) => {
                 return Err(UploadError::Api {
                     step: Step::Poll,
-                    source,
+                    source: Box::new(source),
                     upload_id: Some(upload_id),
                 });
             }
