@@ -742,3 +742,45 @@ fn a_session_never_shows_its_token() {
     .unwrap();
     assert!(!format!("{session:?}").contains("canary"));
 }
+
+#[tokio::test]
+async fn an_ambiguous_commit_failure_is_left_alone_and_a_refused_one_is_cancelled() {
+    use wiremock::matchers::{body_partial_json, method};
+    for (status, cancelled) in [(500, false), (409, true)] {
+        let mock = MockAppCenter::builder().chunk_size(KIB).start().await;
+        wiremock::Mock::given(method("PATCH"))
+            .and(body_partial_json(
+                serde_json::json!({"upload_status": "uploadFinished"}),
+            ))
+            .respond_with(wiremock::ResponseTemplate::new(status).set_body_json(
+                serde_json::json!({"error": {"code": "Injected", "message": "injected"}}),
+            ))
+            .with_priority(1)
+            .mount(mock.server())
+            .await;
+        let client = mock
+            .client_builder()
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let path = file("app.apk", &data(100));
+        let error = fast_poll(client.upload_release("org", "app", &path))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                UploadError::Api {
+                    step: Step::CommitUpload,
+                    upload_id: Some(_),
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        // A 5xx may have been applied: the binary may be accepted, so it is never cancelled.
+        let expected: &[&str] = if cancelled { &["uploadCanceled"] } else { &[] };
+        assert_eq!(mock.statuses_set(), expected, "{status}");
+    }
+}
