@@ -49,6 +49,7 @@ mod chunks;
 mod control;
 mod distribute;
 mod error;
+mod inactivity;
 mod poll;
 mod protocol;
 mod report;
