@@ -741,6 +741,21 @@ fn a_session_never_shows_its_token() {
     }))
     .unwrap();
     assert!(!format!("{session:?}").contains("canary"));
+    let client = Client::builder("tok").build().unwrap();
+    let upload = client
+        .upload_release("org", "app", "app.apk")
+        .resume(session.clone());
+    let control = upload.control();
+    for shown in [format!("{upload:?}"), format!("{control:?}")] {
+        assert!(!shown.contains("canary"), "{shown}");
+    }
+    // Serialised on purpose (to be stored as a secret), and read back the same.
+    let stored = serde_json::to_string(&session).unwrap();
+    assert!(stored.contains("canary"));
+    assert_eq!(
+        serde_json::from_str::<UploadSession>(&stored).unwrap(),
+        session
+    );
 }
 
 #[tokio::test]

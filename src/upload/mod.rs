@@ -310,8 +310,8 @@ impl<'a> ReleaseUpload<'a> {
     /// for once their bytes are handed to the network: a chunk's answer must come within the
     /// client's per-attempt timeout plus the bytes in flight divided by this rate. While a
     /// chunk's bytes are still being taken by the network, only inactivity (no bytes for the
-    /// per-attempt timeout) fails it. `0` removes that bound. Default
-    /// [`DEFAULT_MIN_UPLOAD_RATE`].
+    /// per-attempt timeout) fails it. With `0` the answer must come within the per-attempt
+    /// timeout alone. Default [`DEFAULT_MIN_UPLOAD_RATE`].
     pub fn min_upload_rate(mut self, bytes_per_second: u64) -> Self {
         self.min_upload_rate = bytes_per_second;
         self

@@ -303,12 +303,14 @@ impl UploadDomain {
     /// the time the bytes in flight take at the minimum rate (they may still sit in buffers on
     /// the way). `None`: no bound.
     fn tail(&self, in_flight: u64) -> Option<Duration> {
-        let draining = (self.min_rate > 0)
-            .then(|| Duration::try_from_secs_f64(in_flight as f64 / self.min_rate as f64).ok())
-            .flatten();
-        match (self.timeouts.per_attempt, draining) {
-            (Some(a), Some(b)) => a.checked_add(b),
-            (a, b) => a.or(b),
+        if self.min_rate == 0 {
+            return self.timeouts.per_attempt;
+        }
+        // Past the clock's range: no bound, rather than an overflow.
+        let draining = Duration::try_from_secs_f64(in_flight as f64 / self.min_rate as f64).ok()?;
+        match self.timeouts.per_attempt {
+            Some(per_attempt) => per_attempt.checked_add(draining),
+            None => Some(draining),
         }
     }
 
@@ -391,4 +393,80 @@ pub(crate) fn classify(failure: &Failure) -> Verdict {
         Some(wait) => Wait::Asked(wait),
         None => Wait::Backoff,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(per_attempt: Option<Duration>, min_rate: u64) -> UploadDomain {
+        UploadDomain::new(
+            reqwest::Client::new(),
+            Settings {
+                upload_domain: "https://file.example",
+                asset_id: "asset".into(),
+                url_encoded_token: "t".into(),
+                timeouts: Timeouts {
+                    per_attempt,
+                    total: None,
+                },
+                retry: RetryPolicy::default(),
+                failure_budget: 1,
+                min_rate,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_wait_for_a_chunk_answer_scales_with_the_bytes_in_flight() {
+        let secs = Duration::from_secs;
+        let d = domain(Some(secs(60)), 32 * 1024);
+        assert_eq!(d.tail(0), Some(secs(60)));
+        // 10 chunks of 4 MiB at 32 KiB/s: 1280 s to drain.
+        assert_eq!(d.tail(40 << 20), Some(secs(60 + 1280)));
+        assert_eq!(domain(Some(secs(5)), 0).tail(40 << 20), Some(secs(5)));
+        assert_eq!(domain(None, 1024).tail(2048), Some(secs(2)));
+        assert_eq!(domain(None, 0).tail(2048), None);
+        // Huge settings: no bound rather than an overflow.
+        assert_eq!(domain(Some(Duration::MAX), 1).tail(1), None);
+        assert_eq!(domain(Some(secs(1)), 1).tail(u64::MAX), None);
+    }
+
+    #[test]
+    fn the_classifier_retries_what_is_safe_and_keeps_the_asked_wait() {
+        let failure = |error, server_wait| Failure { error, server_wait };
+        let status = |code| TransferError::Status {
+            status: StatusCode::from_u16(code).unwrap(),
+            body: String::new(),
+        };
+        assert!(matches!(
+            classify(&failure(status(429), Some(Duration::from_secs(90)))),
+            Verdict::Retry(Wait::Asked(w)) if w == Duration::from_secs(90)
+        ));
+        for code in [408, 500, 502, 503] {
+            assert!(matches!(
+                classify(&failure(status(code), None)),
+                Verdict::Retry(Wait::Backoff)
+            ));
+        }
+        for code in [400, 401, 403, 404] {
+            assert!(matches!(
+                classify(&failure(status(code), None)),
+                Verdict::Fail
+            ));
+        }
+        let timed_out = TransferError::TimedOut {
+            after: Duration::from_secs(1),
+            sending: true,
+        };
+        assert!(matches!(
+            classify(&failure(timed_out, None)),
+            Verdict::Retry(_)
+        ));
+        assert!(matches!(
+            classify(&failure(TransferError::Protocol("x".into()), None)),
+            Verdict::Fail
+        ));
+    }
 }
