@@ -75,8 +75,8 @@ pub enum UploadError {
     Canceled {
         /// The upload, when it had been created.
         upload_id: Option<Uuid>,
-        /// Whether `uploadCanceled` was sent to App Center: only while the binary had not been
-        /// accepted (`uploadFinished`); after that the upload is left to processing.
+        /// Whether App Center took `uploadCanceled`. It is sent only while the binary had not
+        /// been accepted (`uploadFinished`); after that the upload is left to processing.
         upload_canceled: bool,
     },
     /// The release exists but its release notes could not be set; nothing was distributed.
@@ -303,8 +303,8 @@ impl fmt::Display for UploadError {
                 (Some(id), true) => write!(f, "upload {id} was cancelled (uploadCanceled sent)"),
                 (Some(id), false) => write!(
                     f,
-                    "stopped waiting for upload {id}: its binary was already accepted, so it was \
-                     left to processing"
+                    "stopped upload {id} without cancelling it on App Center (its binary was \
+                     already accepted, or the cancel call failed)"
                 ),
             },
             UploadError::ReleaseNotes {
