@@ -13,7 +13,9 @@
 //! - Slow uplinks: a chunk is not bounded by a fixed total time. It fails when no bytes move for
 //!   the client's per-attempt [`timeout`](crate::ClientBuilder::timeout), or when, after its
 //!   last byte was handed to the network, its answer takes longer than that timeout plus the
-//!   time the upload's bytes in flight take at [`ReleaseUpload::min_upload_rate`].
+//!   time the upload's bytes in flight take at [`ReleaseUpload::min_upload_rate`]. A
+//!   [`total_timeout`](crate::ClientBuilder::total_timeout), when set, still bounds each
+//!   upload-domain call, retries included, as it bounds each API call.
 //! - Long processing: transient poll failures are tolerated in a row, not in total; the poll
 //!   deadline bounds each poll request too; an upload whose binary was accepted
 //!   (`uploadFinished`) is never cancelled by the crate, and [`Client::wait_for_release`]
