@@ -15,6 +15,10 @@
 //! resident high-water mark (`VmHWM`). Both sides hash what they receive, so the server does
 //! the same work for each, and every upload is checked chunk by chunk against the file.
 //!
+//! Without `--bench` (under `cargo test --all-targets`) it makes a quick smoke run: a 16 MiB
+//! file in 256 KiB chunks, 4 in parallel, so the file is 8 times the memory bound and an upload
+//! that buffered the whole file would fail the bound there too.
+//!
 //! A bench binary rather than criterion: one run moves gigabytes over loopback, so there is
 //! nothing for criterion's sampling to add, and its build cost is large on small machines.
 
@@ -27,19 +31,47 @@ use std::time::{Duration, Instant};
 
 use appcenter::mock::{Keep, MockAppCenter, digest};
 
-const CHUNK_SIZE: u64 = 4 * 1024 * 1024;
+const MIB: u64 = 1024 * 1024;
 const ROLE: &str = "APPCENTER_BENCH_ROLE";
+/// The chunk size the server child serves, passed from the parent.
+const CHUNK_ENV: &str = "APPCENTER_BENCH_CHUNK_SIZE";
 
-/// File size, runs and chunks in parallel: the benchmark under `cargo bench` (which passes
-/// `--bench`, default parallelism); a quick smoke run under `cargo test --all-targets`, so the
-/// benchmark cannot rot unnoticed. In both, the file is larger than the memory bound (twice
-/// chunk size times parallelism), so an upload that buffered the whole file would fail the
-/// assertion: 256 MiB against 80 MiB, and 24 MiB against 16 MiB.
-fn plan() -> (u64, usize, usize) {
-    if std::env::args().any(|a| a == "--bench") {
-        (256 * 1024 * 1024, 3, 10)
-    } else {
-        (24 * 1024 * 1024 + 5, 1, 2)
+/// What one run of this binary measures.
+#[derive(Clone, Copy)]
+struct Plan {
+    file_size: u64,
+    runs: usize,
+    chunk_size: u64,
+    parallelism: usize,
+}
+
+impl Plan {
+    /// The benchmark under `cargo bench` (which passes `--bench`): the service's 4 MiB chunks, the
+    /// default parallelism. Otherwise a quick smoke run under `cargo test --all-targets`, so the
+    /// benchmark cannot rot unnoticed; it uses small chunks so that its file (16 MiB) is 8 times
+    /// the memory bound, and buffering the whole file fails it like the full run.
+    fn get() -> Self {
+        if std::env::args().any(|a| a == "--bench") {
+            Plan {
+                file_size: 256 * MIB,
+                runs: 3,
+                chunk_size: 4 * MIB,
+                parallelism: 10,
+            }
+        } else {
+            Plan {
+                file_size: 16 * MIB + 5,
+                runs: 1,
+                chunk_size: MIB / 4,
+                parallelism: 4,
+            }
+        }
+    }
+
+    /// The most live heap the upload may hold: twice chunk size times parallelism (buffers
+    /// around the chunks), whatever the file size.
+    fn bound(&self) -> usize {
+        2 * self.parallelism * self.chunk_size as usize
     }
 }
 /// Counts live heap bytes and their peak.
@@ -93,8 +125,12 @@ fn main() {
 /// Prints its URL, then answers `report` lines on stdin with what the last upload delivered.
 #[tokio::main]
 async fn serve() {
+    let chunk_size = std::env::var(CHUNK_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("the parent passes the chunk size");
     let mock = MockAppCenter::builder()
-        .chunk_size(CHUNK_SIZE)
+        .chunk_size(chunk_size)
         .keep(Keep::Digest)
         .processing_polls(0)
         .start()
@@ -139,9 +175,10 @@ struct Server {
 }
 
 impl Server {
-    fn start() -> Self {
+    fn start(chunk_size: u64) -> Self {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .env(ROLE, "server")
+            .env(CHUNK_ENV, chunk_size.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -168,11 +205,21 @@ impl Server {
 
 #[tokio::main]
 async fn bench() {
-    let (file_size, runs, parallelism) = plan();
+    let plan = Plan::get();
+    let Plan {
+        file_size,
+        runs,
+        chunk_size,
+        parallelism,
+    } = plan;
+    assert!(
+        file_size as usize >= 3 * plan.bound(),
+        "the file must be clearly larger than the memory bound, or buffering it goes unseen"
+    );
     let path = std::env::temp_dir().join(format!("appcenter-bench-{}.apk", std::process::id()));
     write_file(&path, file_size);
-    let expected = expected_summary(&path, file_size);
-    let mut server = Server::start();
+    let expected = expected_summary(&path, file_size, chunk_size);
+    let mut server = Server::start(chunk_size);
     let client = appcenter::Client::builder(MockAppCenter::TOKEN)
         .base_url(&server.uri)
         .build()
@@ -236,11 +283,11 @@ async fn bench() {
     let upload = median(&mut upload_times);
     let plain = median(&mut plain_times);
     println!(
-        "file: {mib:.0} MiB, chunks of {} MiB, {runs} runs each, medians",
-        CHUNK_SIZE >> 20
+        "file: {mib:.0} MiB, chunks of {:.2} MiB, {runs} runs each, medians",
+        chunk_size as f64 / MIB as f64
     );
     println!(
-        "upload_release (10 parallel chunks): {:>7.1} ms  {:>7.1} MiB/s",
+        "upload_release ({parallelism} parallel chunks): {:>7.1} ms  {:>7.1} MiB/s",
         upload.as_secs_f64() * 1e3,
         mib / upload.as_secs_f64()
     );
@@ -254,8 +301,10 @@ async fn bench() {
         plain.as_secs_f64() / upload.as_secs_f64()
     );
     println!(
-        "upload peak live heap: {:.1} MiB (bound: 2 x {parallelism} x 4 MiB chunks)",
-        upload_peak as f64 / (1024.0 * 1024.0)
+        "upload peak live heap: {:.1} MiB (bound: 2 x {parallelism} x {:.2} MiB chunks = {:.1} MiB)",
+        upload_peak as f64 / MIB as f64,
+        chunk_size as f64 / MIB as f64,
+        plan.bound() as f64 / MIB as f64
     );
     println!(
         "process VmHWM: {:.1} MiB before the first upload, {:.1} MiB after it",
@@ -263,12 +312,8 @@ async fn bench() {
         hwm_after_upload as f64 / 1024.0
     );
     // Memory is bounded by chunk size times parallelism, whatever the file size (the full run's
-    // 256 MiB file is over 3 times that bound): allow twice the bound for buffers around the chunks.
-    let bound = 2 * parallelism * CHUNK_SIZE as usize;
-    assert!(
-        file_size as usize > bound,
-        "the file must be larger than the bound, or buffering it whole would go unnoticed"
-    );
+    // 256 MiB file is 3 times the bound, the smoke run's 16 MiB 8 times).
+    let bound = plan.bound();
     assert!(
         upload_peak <= bound,
         "the upload held {upload_peak} bytes at its peak, over the bound of {bound}"
@@ -296,12 +341,12 @@ fn write_file(path: &Path, size: u64) {
 }
 
 /// The summary the server should report for the file.
-fn expected_summary(path: &PathBuf, size: u64) -> String {
+fn expected_summary(path: &PathBuf, size: u64, chunk_size: u64) -> String {
     let mut file = std::fs::File::open(path).unwrap();
-    let mut buffer = vec![0u8; CHUNK_SIZE as usize];
+    let mut buffer = vec![0u8; chunk_size as usize];
     let mut chunks = Vec::new();
-    for n in 1..=size.div_ceil(CHUNK_SIZE) {
-        let len = (size - (n - 1) * CHUNK_SIZE).min(CHUNK_SIZE) as usize;
+    for n in 1..=size.div_ceil(chunk_size) {
+        let len = (size - (n - 1) * chunk_size).min(chunk_size) as usize;
         file.read_exact(&mut buffer[..len]).unwrap();
         chunks.push((n, (len as u64, digest(&buffer[..len]))));
     }

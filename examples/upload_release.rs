@@ -75,16 +75,32 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             Duration::from_secs(3)
         } else {
             Duration::from_millis(200)
-        })
-        .on_progress(draw);
+        });
     for group in &groups {
         upload = upload.group(group);
     }
+    // The progress bar watches the upload from its own task, through the upload's control
+    // handle (which could also `cancel()` it, say on Ctrl-C).
+    let mut progress = upload.control().progress();
+    let bar = tokio::spawn(async move {
+        while progress.changed().await.is_ok() {
+            draw(&progress.borrow_and_update());
+        }
+    });
     let result = upload.send().await;
+    let _ = bar.await;
     if _mock.is_some() {
         let _ = std::fs::remove_file(&file);
     }
-    let release = result?;
+    let release = match result {
+        Ok(release) => release,
+        Err(e) => {
+            if let Some(id) = e.upload_id() {
+                eprintln!("\nupload {id}: `Client::wait_for_release` can pick it up again");
+            }
+            return Err(e.into());
+        }
+    };
     println!(
         "\nrelease {} uploaded and distributed to {}",
         release.release_id,

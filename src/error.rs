@@ -562,15 +562,20 @@ pub(crate) async fn unexpected(operation: Option<Operation>, response: reqwest::
     Error::UnexpectedStatus(ApiError::from_body(status, body, headers, operation))
 }
 
-/// `?` in a function returning [`Result`]: an API call that failed is that call's [`Error`];
-/// any other upload failure is an [`Error::Workflow`] holding the [`UploadError`].
+/// `?` in a function returning [`Result`]: an API call that failed before the upload existed is
+/// that call's [`Error`]; any other upload failure is an [`Error::Workflow`] holding the
+/// [`UploadError`], so the upload's id (needed to resume it) is not lost.
 ///
 /// [`UploadError`]: crate::upload::UploadError
 #[cfg(feature = "distribute")]
 impl From<crate::upload::UploadError> for Error {
     fn from(e: crate::upload::UploadError) -> Self {
         match e {
-            crate::upload::UploadError::Api { source, .. } => source,
+            crate::upload::UploadError::Api {
+                source,
+                upload_id: None,
+                ..
+            } => *source,
             other => Error::Workflow(Box::new(other)),
         }
     }
@@ -619,10 +624,18 @@ mod tests {
         let source = std::error::Error::source(&err).unwrap();
         assert!(source.downcast_ref::<UploadError>().is_some());
         let api = UploadError::Api {
-            step: crate::upload::Step::Poll,
-            source: Error::InvalidRequest("x".into()),
+            step: crate::upload::Step::CreateUpload,
+            source: Box::new(Error::InvalidRequest("x".into())),
+            upload_id: None,
         };
         assert!(matches!(upload(api).unwrap_err(), Error::InvalidRequest(_)));
+        let later = UploadError::Api {
+            step: crate::upload::Step::Poll,
+            source: Box::new(Error::InvalidRequest("x".into())),
+            upload_id: Some(uuid::Uuid::nil()),
+        };
+        let err = upload(later).unwrap_err();
+        assert!(matches!(&err, Error::Workflow(_)), "the upload id is kept: {err:?}");
     }
 
     #[test]

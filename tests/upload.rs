@@ -282,12 +282,19 @@ async fn a_chunk_that_keeps_failing_fails_the_upload_and_cancels_it() {
             &error,
             UploadError::Transfer {
                 step: Step::UploadChunk,
-                source: TransferError::Refused { .. }
+                source: TransferError::Refused { .. },
+                ..
             }
         ),
         "{error:?}"
     );
     assert_eq!(error.release_id(), None);
+    assert_eq!(
+        error.upload_id(),
+        mock.upload_id(),
+        "the error names the upload"
+    );
+    assert!(error.upload_id().is_some());
     assert_eq!(mock.chunk_requests().iter().filter(|b| **b == 2).count(), 3);
     assert_eq!(
         mock.statuses_set(),
@@ -381,7 +388,14 @@ async fn a_resumed_upload_sends_only_the_listed_chunks() {
     let c = CHUNK as usize;
     assert!(blocks[&2] == bytes[c..2 * c]);
     assert!(blocks[&5] == bytes[4 * c..]);
-    let first = progress.lock().unwrap()[0];
+    let seen = progress.lock().unwrap().clone();
+    assert_eq!(
+        seen[0].upload_id,
+        mock.upload_id(),
+        "the upload is announced first"
+    );
+    assert_eq!(seen[0].bytes_sent, 0);
+    let first = seen[1];
     let pending = (c + (bytes.len() - 4 * c)) as u64;
     assert_eq!(
         first.bytes_sent,
@@ -481,7 +495,9 @@ async fn processing_errors_fail_with_their_reason_and_no_cancel() {
             UploadError::Processing {
                 status: got,
                 details,
+                upload_id,
             } => {
+                assert_eq!(Some(*upload_id), mock.upload_id());
                 assert_eq!(got, status);
                 if let Outcome::Error(why) = &outcome {
                     assert_eq!(details.as_deref(), Some(why.as_str()));
@@ -530,8 +546,10 @@ async fn transient_poll_failures_are_retried_a_bounded_number_of_times() {
         UploadError::Api {
             step: Step::Poll,
             source,
+            upload_id,
         } => {
             assert_eq!(source.status().map(|s| s.as_u16()), Some(503));
+            assert_eq!(*upload_id, mock.upload_id());
         }
         other => panic!("{other:?}"),
     }
@@ -556,7 +574,12 @@ async fn polling_stops_at_the_deadline() {
         matches!(&error, UploadError::PollTimeout { last_status: Some(s), .. } if s == "uploadFinished"),
         "{error:?}"
     );
-    assert_eq!(mock.statuses_set(), ["uploadFinished", "uploadCanceled"]);
+    assert_eq!(error.upload_id(), mock.upload_id());
+    assert_eq!(
+        mock.statuses_set(),
+        ["uploadFinished"],
+        "an accepted binary is never cancelled"
+    );
 }
 
 #[tokio::test]
@@ -580,7 +603,9 @@ async fn a_failed_destination_is_an_error_that_names_it_and_gives_the_release_id
             release_id,
             failed,
             added,
+            upload_id,
         } => {
+            assert_eq!(Some(*upload_id), mock.upload_id());
             assert_eq!(*release_id, 42);
             assert_eq!(failed.len(), 1);
             assert_eq!(
@@ -660,6 +685,25 @@ async fn the_upload_domain_never_sees_the_api_token_and_gets_the_upload_token_en
 
     let encoded = encoded_upload_token();
     assert_ne!(encoded, UPLOAD_TOKEN, "the mock's token needs encoding");
+    // The upload domain is another origin than the API; each got only its own calls.
+    assert_ne!(mock.upload_domain_uri(), mock.uri());
+    let on_upload_domain = mock
+        .upload_domain_server()
+        .received_requests()
+        .await
+        .unwrap();
+    assert_eq!(on_upload_domain.len(), 5);
+    assert!(
+        on_upload_domain
+            .iter()
+            .all(|r| r.url.path().starts_with("/upload/") && !r.headers.contains_key("x-api-token"))
+    );
+    let on_api = mock.server().received_requests().await.unwrap();
+    assert!(
+        on_api.iter().all(|r| r.url.path().starts_with("/v0.1/")),
+        "{:?}",
+        on_api.iter().map(|r| r.url.path()).collect::<Vec<_>>()
+    );
     let upload = mock.upload_domain_requests();
     assert_eq!(upload.len(), 1 + 3 + 1, "set_metadata, 3 chunks, finished");
     for request in &upload {
@@ -761,8 +805,13 @@ async fn a_failure_before_the_release_exists_cancels_the_upload() {
         UploadError::Transfer {
             step: Step::SetMetadata,
             source: TransferError::Status { status, body },
+            upload_id,
         } => {
             assert_eq!((status.as_u16(), body.as_str()), (403, "forbidden"));
+            assert_eq!(
+                upload_id.to_string(),
+                "00000000-0000-0000-0000-000000000001"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -811,6 +860,7 @@ async fn a_refused_create_keeps_the_api_error_and_cancels_nothing() {
         UploadError::Api {
             step: Step::CreateUpload,
             source,
+            upload_id: None,
         } => {
             let api = source.api().unwrap();
             assert_eq!(api.code.as_deref(), Some("Forbidden"));

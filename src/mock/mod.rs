@@ -10,8 +10,10 @@
 //! ```
 //!
 //! It also serves the whole release-upload flow (`Client::upload_release`, feature
-//! `distribute`): the API endpoints and the upload domain on the same server, with the failures of [`MockBuilder`] injected, and records what it
-//! received ([`MockAppCenter::received_file`], [`MockAppCenter::upload_domain_requests`]...).
+//! `distribute`): the API endpoints, and the upload domain on a server of its own (another
+//! origin, as on the real service, refusing `X-API-Token` as it has no business there), with the
+//! failures of [`MockBuilder`] injected, and records what it received
+//! ([`MockAppCenter::received_file`], [`MockAppCenter::upload_domain_requests`]...).
 //!
 //! Anything not served yet can be added with wiremock on [`MockAppCenter::server`].
 
@@ -32,6 +34,7 @@ use upload::{Config, Flow, FlowPaths, Shared, State, lock};
 /// A running mock App Center. Stops when dropped.
 pub struct MockAppCenter {
     server: MockServer,
+    upload_domain: MockServer,
     state: Shared,
 }
 
@@ -39,6 +42,7 @@ impl std::fmt::Debug for MockAppCenter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MockAppCenter")
             .field("uri", &self.server.uri())
+            .field("upload_domain", &self.upload_domain.uri())
             .finish()
     }
 }
@@ -103,8 +107,17 @@ impl MockBuilder {
     }
 
     /// The first `times` polls fail as `how`.
-    pub fn fail_polls(mut self, times: u32, how: PollFailure) -> Self {
-        self.config.poll_failures = (times, how);
+    pub fn fail_polls(self, times: u32, how: PollFailure) -> Self {
+        self.fail_poll_numbers(1..=times, how)
+    }
+
+    /// The polls with these numbers (1-based, every status request counted) fail as `how`.
+    pub fn fail_poll_numbers(
+        mut self,
+        polls: impl IntoIterator<Item = u32>,
+        how: PollFailure,
+    ) -> Self {
+        self.config.poll_failures = (polls.into_iter().collect(), how);
         self
     }
 
@@ -133,7 +146,13 @@ impl MockBuilder {
         self
     }
 
-    /// Starts the mock on a free loopback port.
+    /// Each accepted chunk is answered after this delay (to catch an upload mid-way). Default 0.
+    pub fn chunk_delay(mut self, delay: std::time::Duration) -> Self {
+        self.config.chunk_delay = delay;
+        self
+    }
+
+    /// Starts the mock on a free loopback port, and its upload domain on another.
     pub async fn start(self) -> MockAppCenter {
         let server = match self.config.keep {
             Keep::Bytes => MockServer::start().await,
@@ -144,20 +163,23 @@ impl MockBuilder {
                     .await
             }
         };
+        let keep = self.config.keep;
         let state: Shared = Arc::new(Mutex::new(State::new(self.config)));
+        let upload_domain = upload::serve_upload_domain(&state, keep).await;
         Mock::given(method("GET"))
             .and(path("/v0.1/user"))
             .and(header("x-api-token", MockAppCenter::TOKEN))
             .respond_with(ResponseTemplate::new(200).set_body_json(MockAppCenter::user()))
             .mount(&server)
             .await;
-        Mock::given(FlowPaths)
-            .respond_with(Flow {
-                state: Arc::clone(&state),
-                uri: server.uri(),
-            })
-            .mount(&server)
-            .await;
+        Mock::given(FlowPaths {
+            upload_domain: false,
+        })
+        .respond_with(Flow {
+            state: Arc::clone(&state),
+        })
+        .mount(&server)
+        .await;
         // Lowest priority: whatever carries no valid token is refused, as the service does.
         Mock::given(wiremock::matchers::any())
             .respond_with(ResponseTemplate::new(401).set_body_json(json!({
@@ -166,7 +188,11 @@ impl MockBuilder {
             .with_priority(u8::MAX)
             .mount(&server)
             .await;
-        MockAppCenter { server, state }
+        MockAppCenter {
+            server,
+            upload_domain,
+            state,
+        }
     }
 }
 
@@ -205,6 +231,22 @@ impl MockAppCenter {
     /// The wiremock server, to mount more answers or inspect what was received.
     pub fn server(&self) -> &MockServer {
         &self.server
+    }
+
+    /// The upload domain's base URL (another loopback port than [`uri`](Self::uri)).
+    pub fn upload_domain_uri(&self) -> String {
+        self.upload_domain.uri()
+    }
+
+    /// The upload domain's wiremock server.
+    pub fn upload_domain_server(&self) -> &MockServer {
+        &self.upload_domain
+    }
+
+    /// From now on, the create answer names `url` as the upload domain (a relay or proxy in
+    /// front of [`upload_domain_uri`](Self::upload_domain_uri), say).
+    pub fn advertise_upload_domain(&self, url: impl Into<String>) {
+        lock(&self.state).upload_domain = url.into();
     }
 
     /// The user profile the mock serves at `GET /v0.1/user`.
@@ -247,6 +289,11 @@ impl MockAppCenter {
     /// Block numbers of every `upload_chunk` request, failed ones included, in arrival order.
     pub fn chunk_requests(&self) -> Vec<u64> {
         lock(&self.state).chunk_requests.clone()
+    }
+
+    /// The id of the last upload created.
+    pub fn upload_id(&self) -> Option<uuid::Uuid> {
+        lock(&self.state).upload_id
     }
 
     /// How many times `finished` was called.

@@ -1,16 +1,18 @@
 //! The release-upload flow of the mock: the API endpoints (create, status, poll, release notes,
 //! destinations) and the upload domain (`set_metadata`, `upload_chunk`, `finished`), served by
 //! one wiremock responder over shared state so that tests can inject failures and then assert on
-//! what the service received.
+//! what the service received. The upload domain has its own server (its own origin), as on the
+//! real service, and refuses requests that carry `X-API-Token`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hasher;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::{Value, json};
 use uuid::Uuid;
-use wiremock::{Match, Request, Respond, ResponseTemplate};
+use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::MockAppCenter;
 
@@ -36,6 +38,8 @@ pub enum ChunkFailure {
     TooManyRequests,
     /// `200` with `{"error": true}`.
     ErrorFlag,
+    /// `429 Too Many Requests` with `Retry-After: <seconds>`.
+    RetryAfter(u64),
 }
 
 /// How an injected poll failure answers.
@@ -91,11 +95,13 @@ pub(crate) struct Config {
     pub(crate) missing_on_finish: Vec<u64>,
     pub(crate) resume: Option<Vec<u64>>,
     pub(crate) processing_polls: u32,
-    pub(crate) poll_failures: (u32, PollFailure),
+    /// Poll numbers (1-based, every status GET counted) that fail, and how.
+    pub(crate) poll_failures: (BTreeSet<u32>, PollFailure),
     pub(crate) outcome: Outcome,
     pub(crate) release_id: i64,
     pub(crate) release_id_as_string: bool,
     pub(crate) failing_destinations: BTreeSet<String>,
+    pub(crate) chunk_delay: Duration,
 }
 
 impl Default for Config {
@@ -107,11 +113,12 @@ impl Default for Config {
             missing_on_finish: Vec::new(),
             resume: None,
             processing_polls: 1,
-            poll_failures: (0, PollFailure::ServiceUnavailable),
+            poll_failures: (BTreeSet::new(), PollFailure::ServiceUnavailable),
             outcome: Outcome::Ready,
             release_id: 42,
             release_id_as_string: false,
             failing_destinations: BTreeSet::new(),
+            chunk_delay: Duration::ZERO,
         }
     }
 }
@@ -145,10 +152,13 @@ pub(crate) struct State {
     pub(crate) statuses_set: Vec<String>,
     status: String,
     polls: u32,
+    poll_requests: u32,
     pub(crate) release_notes: Option<String>,
     pub(crate) distributed: Vec<(String, Value)>,
     pub(crate) upload_domain_requests: Vec<Received>,
     pub(crate) api_requests: Vec<Received>,
+    /// The upload domain the create answer names.
+    pub(crate) upload_domain: String,
 }
 
 impl State {
@@ -168,13 +178,46 @@ pub(crate) fn lock(state: &Shared) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Matches the requests of the upload flow (the rest of the mock answers the others).
-pub(crate) struct FlowPaths;
+/// Matches the requests of the upload flow to one of its two origins: the API's routes, or
+/// the upload domain's (the rest of the mock answers the others).
+pub(crate) struct FlowPaths {
+    pub(crate) upload_domain: bool,
+}
 
 impl Match for FlowPaths {
     fn matches(&self, request: &Request) -> bool {
-        route(request).is_some()
+        route(request).is_some_and(|route| route.on_upload_domain() == self.upload_domain)
     }
+}
+
+/// Starts the upload domain: its own server, on another loopback port than the API.
+pub(crate) async fn serve_upload_domain(state: &Shared, keep: Keep) -> MockServer {
+    let server = match keep {
+        Keep::Bytes => MockServer::start().await,
+        Keep::Digest => {
+            MockServer::builder()
+                .disable_request_recording()
+                .start()
+                .await
+        }
+    };
+    Mock::given(FlowPaths {
+        upload_domain: true,
+    })
+    .respond_with(Flow {
+        state: Arc::clone(state),
+    })
+    .mount(&server)
+    .await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "error": true, "message": "not a route of the upload domain",
+        })))
+        .with_priority(u8::MAX)
+        .mount(&server)
+        .await;
+    lock(state).upload_domain = server.uri();
+    server
 }
 
 /// The routes of the flow.
@@ -189,6 +232,15 @@ enum Route {
     SetMetadata,
     UploadChunk,
     Finished,
+}
+
+impl Route {
+    fn on_upload_domain(&self) -> bool {
+        matches!(
+            self,
+            Route::SetMetadata | Route::UploadChunk | Route::Finished
+        )
+    }
 }
 
 fn route(request: &Request) -> Option<Route> {
@@ -232,11 +284,9 @@ fn route(request: &Request) -> Option<Route> {
     })
 }
 
-/// The responder of the flow.
+/// The responder of the flow (on both origins).
 pub(crate) struct Flow {
     pub(crate) state: Shared,
-    /// The mock's own URL: the upload domain it hands out.
-    pub(crate) uri: String,
 }
 
 impl Respond for Flow {
@@ -252,12 +302,15 @@ impl Respond for Flow {
             headers: request.headers.clone(),
             json: None,
         };
-        let upload_domain = matches!(
-            route,
-            Route::SetMetadata | Route::UploadChunk | Route::Finished
-        );
-        if upload_domain {
+        if route.on_upload_domain() {
             state.upload_domain_requests.push(received);
+            // The upload domain is not the API: the API token has no business there.
+            if request.headers.contains_key("x-api-token") {
+                return ResponseTemplate::new(401).set_body_json(json!({
+                    "error": true,
+                    "message": "X-API-Token is not accepted by the upload domain",
+                }));
+            }
             if !upload_token_ok(request) {
                 return ResponseTemplate::new(401).set_body_json(json!({
                     "error": true,
@@ -280,7 +333,7 @@ impl Respond for Flow {
             return error(401, "Unauthorized", "missing or invalid X-API-Token");
         }
         match route {
-            Route::Create => self.create(&mut state, request),
+            Route::Create => create(&mut state, request),
             Route::UploadStatus if request.method.as_str() == "PATCH" => {
                 patch_status(&mut state, request)
             }
@@ -335,24 +388,22 @@ impl Respond for Flow {
     }
 }
 
-impl Flow {
-    fn create(&self, state: &mut State, request: &Request) -> ResponseTemplate {
-        state.uploads += 1;
-        let upload_id = MockAppCenter::destination_id(&format!("upload {}", state.uploads));
-        let asset_id = MockAppCenter::destination_id(&format!("asset {}", state.uploads));
-        state.upload_id = Some(upload_id);
-        state.asset_id = Some(asset_id);
-        state.create_body = serde_json::from_slice(&request.body).ok();
-        state.status = "uploadStarted".into();
-        state.chunks.clear();
-        ResponseTemplate::new(201).set_body_json(json!({
-            "id": upload_id,
-            "package_asset_id": asset_id,
-            "upload_domain": self.uri,
-            "token": UPLOAD_TOKEN,
-            "url_encoded_token": encoded_upload_token(),
-        }))
-    }
+fn create(state: &mut State, request: &Request) -> ResponseTemplate {
+    state.uploads += 1;
+    let upload_id = MockAppCenter::destination_id(&format!("upload {}", state.uploads));
+    let asset_id = MockAppCenter::destination_id(&format!("asset {}", state.uploads));
+    state.upload_id = Some(upload_id);
+    state.asset_id = Some(asset_id);
+    state.create_body = serde_json::from_slice(&request.body).ok();
+    state.status = "uploadStarted".into();
+    state.chunks.clear();
+    ResponseTemplate::new(201).set_body_json(json!({
+        "id": upload_id,
+        "package_asset_id": asset_id,
+        "upload_domain": state.upload_domain,
+        "token": UPLOAD_TOKEN,
+        "url_encoded_token": encoded_upload_token(),
+    }))
 }
 
 /// [`UPLOAD_TOKEN`] percent-encoded once, as the service sends it in `url_encoded_token`.
@@ -397,6 +448,14 @@ fn set_metadata(state: &mut State, request: &Request) -> ResponseTemplate {
             }
             (true, list)
         }
+        // The asset already holds chunks (an earlier process sent them): as the service, say
+        // `resume_restart` and list only the blocks still missing.
+        None if !state.chunks.is_empty() => {
+            let missing = (1..=blocks)
+                .filter(|n| !state.chunks.contains_key(n))
+                .collect();
+            (true, missing)
+        }
         None => (false, (1..=blocks).collect()),
     };
     ResponseTemplate::new(200).set_body_json(json!({
@@ -424,6 +483,9 @@ fn upload_chunk(state: &mut State, request: &Request) -> ResponseTemplate {
             ChunkFailure::ServerError => ResponseTemplate::new(500)
                 .set_body_json(json!({"error": true, "message": "injected failure"})),
             ChunkFailure::TooManyRequests => ResponseTemplate::new(429),
+            ChunkFailure::RetryAfter(seconds) => {
+                ResponseTemplate::new(429).insert_header("retry-after", seconds.to_string())
+            }
             ChunkFailure::ErrorFlag => ResponseTemplate::new(200).set_body_json(
                 json!({"error": true, "chunk_num": block, "message": "injected failure"}),
             ),
@@ -447,7 +509,9 @@ fn upload_chunk(state: &mut State, request: &Request) -> ResponseTemplate {
         },
     };
     state.chunks.insert(block, chunk);
-    ResponseTemplate::new(200).set_body_json(json!({"error": false, "chunk_num": block}))
+    ResponseTemplate::new(200)
+        .set_body_json(json!({"error": false, "chunk_num": block}))
+        .set_delay(state.config.chunk_delay)
 }
 
 fn finished(state: &mut State) -> ResponseTemplate {
@@ -502,8 +566,8 @@ fn patch_status(state: &mut State, request: &Request) -> ResponseTemplate {
 }
 
 fn poll(state: &mut State) -> ResponseTemplate {
-    if state.config.poll_failures.0 > 0 {
-        state.config.poll_failures.0 -= 1;
+    state.poll_requests += 1;
+    if state.config.poll_failures.0.contains(&state.poll_requests) {
         return match state.config.poll_failures.1 {
             PollFailure::ServiceUnavailable => error(503, "ServiceUnavailable", "injected failure"),
             PollFailure::HtmlNotFound => ResponseTemplate::new(404)

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
+use uuid::Uuid;
 
 use super::error::{Step, TransferError, UploadError};
 use super::protocol::UploadDomain;
@@ -21,6 +22,7 @@ pub(crate) struct Blocks {
     path: Arc<Path>,
     size: u64,
     chunk_size: u64,
+    upload_id: Uuid,
 }
 
 impl Blocks {
@@ -30,6 +32,7 @@ impl Blocks {
         path: &Path,
         size: u64,
         chunk_size: u64,
+        upload_id: Uuid,
     ) -> Result<Self, TransferError> {
         if chunk_size == 0 || chunk_size > MAX_CHUNK_SIZE {
             return Err(TransferError::Protocol(format!(
@@ -41,6 +44,7 @@ impl Blocks {
             path: path.into(),
             size,
             chunk_size,
+            upload_id,
         })
     }
 
@@ -75,6 +79,7 @@ impl Blocks {
         let (start, len) = self.range(n).map_err(|source| UploadError::Transfer {
             step: Step::UploadChunk,
             source,
+            upload_id: self.upload_id,
         })?;
         let file = Arc::clone(&self.file);
         let read = tokio::task::spawn_blocking(move || {
@@ -86,6 +91,7 @@ impl Blocks {
         read.map_err(|source| UploadError::File {
             path: self.path.to_path_buf(),
             source,
+            upload_id: Some(self.upload_id),
         })
     }
 
@@ -108,6 +114,7 @@ impl Blocks {
                     .map_err(|source| UploadError::Transfer {
                         step: Step::UploadChunk,
                         source,
+                        upload_id: self.upload_id,
                     })?;
                 Ok::<u64, UploadError>(len)
             })

@@ -9,7 +9,29 @@
 //! - Chunks are read from the file as they are sent: memory stays around
 //!   `parallelism × chunk_size` whatever the file size.
 //! - Success means the release exists and every destination was added. Otherwise the
-//!   [`UploadError`] says what failed and, once the release exists, gives its id.
+//!   [`UploadError`] says what failed and, once the upload or the release exists, gives its id.
+//! - Slow uplinks: a chunk is not bounded by a fixed total time. It fails when no bytes move for
+//!   the client's per-attempt [`timeout`](crate::ClientBuilder::timeout), or when, after its
+//!   last byte was handed to the network, its answer takes longer than that timeout plus the
+//!   time the upload's bytes in flight take at [`ReleaseUpload::min_upload_rate`]. A
+//!   [`total_timeout`](crate::ClientBuilder::total_timeout), when set, still bounds each
+//!   upload-domain call, retries included, as it bounds each API call.
+//! - Long processing: transient poll failures are tolerated in a row, not in total; the poll
+//!   deadline bounds each poll request too; an upload whose binary was accepted
+//!   (`uploadFinished`) is never cancelled by the crate, and [`Client::wait_for_release`]
+//!   resumes waiting for it.
+//! - From another task, [`UploadControl`] ([`ReleaseUpload::control`]) watches the progress and
+//!   cancels.
+//! - Resuming in another process: keep the [`UploadSession`] ([`UploadControl::session`]) and
+//!   hand it to [`ReleaseUpload::resume`] with the same file; the upload domain's `set_metadata`
+//!   then answers `resume_restart` with the `chunk_list` it still misses, and only those chunks
+//!   are sent.
+//!
+//! **Dropping the `send` future** stops the upload at once (chunks in flight are abandoned) and
+//! tells the service nothing: the upload stays open on App Center (as `uploadStarted`, or
+//! processing if its binary was already accepted) until the service expires it. Resume it with
+//! [`ReleaseUpload::resume`] or [`Client::wait_for_release`]; to have it cancelled, use
+//! [`UploadControl::cancel`] and let `send` return instead of dropping it.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,8 +48,10 @@
 //! ```
 
 mod chunks;
+mod control;
 mod distribute;
 mod error;
+mod inactivity;
 mod poll;
 mod protocol;
 mod report;
@@ -39,6 +63,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+pub use control::{UploadControl, UploadSession};
 pub use error::{FailedDestination, Step, TransferError, UploadError};
 pub use report::{Phase, Progress};
 
@@ -101,29 +126,35 @@ impl Client {
         app_name: impl Into<String>,
         file: impl Into<PathBuf>,
     ) -> ReleaseUpload<'_> {
-        ReleaseUpload {
-            client: self,
-            owner: owner_name.into(),
-            app: app_name.into(),
-            path: file.into(),
-            build_version: None,
-            build_number: None,
-            release_notes: None,
-            destinations: Vec::new(),
-            mandatory_update: false,
-            notify_testers: true,
-            content_type: None,
-            parallelism: 10,
-            retry: None,
-            max_failures: 50,
-            poll: poll::PollSettings {
-                interval: Duration::from_secs(3),
-                timeout: Duration::from_secs(60 * 60),
-                transient_errors: 10,
-            },
-            progress: None,
-        }
+        ReleaseUpload::new(self, owner_name.into(), app_name.into(), Some(file.into()))
     }
+
+    /// Resumes waiting for the release of an upload whose binary was already sent (after an
+    /// [`UploadError::PollTimeout`], or in a new process after the old one stopped), then
+    /// distributes it as the returned builder says (release notes, destinations). The file
+    /// settings of the builder (build version, parallelism...) do not apply. Nothing is sent
+    /// until [`ReleaseUpload::send`].
+    pub fn wait_for_release(
+        &self,
+        owner_name: impl Into<String>,
+        app_name: impl Into<String>,
+        upload_id: Uuid,
+    ) -> ReleaseUpload<'_> {
+        let mut upload = ReleaseUpload::new(self, owner_name.into(), app_name.into(), None);
+        upload.source = Source::Uploaded(upload_id);
+        upload
+    }
+}
+
+/// Where the upload comes from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// A new upload of the file.
+    New,
+    /// An upload created earlier (maybe in another process), continued with the same file.
+    Resume(UploadSession),
+    /// An upload whose binary was sent: only wait for the release.
+    Uploaded(Uuid),
 }
 
 /// A release upload being configured; [`send`](Self::send) runs it.
@@ -132,7 +163,8 @@ pub struct ReleaseUpload<'a> {
     client: &'a Client,
     owner: String,
     app: String,
-    path: PathBuf,
+    path: Option<PathBuf>,
+    source: Source,
     build_version: Option<String>,
     build_number: Option<String>,
     release_notes: Option<String>,
@@ -143,8 +175,10 @@ pub struct ReleaseUpload<'a> {
     parallelism: usize,
     retry: Option<RetryPolicy>,
     max_failures: u32,
+    min_upload_rate: u64,
     poll: poll::PollSettings,
     progress: Option<report::Callback>,
+    control: UploadControl,
 }
 
 impl fmt::Debug for ReleaseUpload<'_> {
@@ -153,12 +187,44 @@ impl fmt::Debug for ReleaseUpload<'_> {
             .field("owner", &self.owner)
             .field("app", &self.app)
             .field("path", &self.path)
+            .field("source", &self.source)
             .field("destinations", &self.destinations)
             .finish_non_exhaustive()
     }
 }
 
+/// The default of [`ReleaseUpload::min_upload_rate`]: 32 KiB/s (256 kbit/s).
+pub const DEFAULT_MIN_UPLOAD_RATE: u64 = 32 * 1024;
+
 impl<'a> ReleaseUpload<'a> {
+    fn new(client: &'a Client, owner: String, app: String, path: Option<PathBuf>) -> Self {
+        ReleaseUpload {
+            client,
+            owner,
+            app,
+            path,
+            source: Source::New,
+            build_version: None,
+            build_number: None,
+            release_notes: None,
+            destinations: Vec::new(),
+            mandatory_update: false,
+            notify_testers: true,
+            content_type: None,
+            parallelism: 10,
+            retry: None,
+            max_failures: 50,
+            min_upload_rate: DEFAULT_MIN_UPLOAD_RATE,
+            poll: poll::PollSettings {
+                interval: Duration::from_secs(3),
+                timeout: Duration::from_secs(60 * 60),
+                transient_errors: 10,
+            },
+            progress: None,
+            control: UploadControl::new(),
+        }
+    }
+
     /// The build version (required by App Center for `.zip`, `.msi`, `.pkg` and `.dmg`).
     pub fn build_version(mut self, version: impl Into<String>) -> Self {
         self.build_version = Some(version.into());
@@ -227,7 +293,9 @@ impl<'a> ReleaseUpload<'a> {
 
     /// Retries of upload-domain calls (attempts per chunk, backoff). Default: the client's
     /// policy. Every chunk is retried on 408, 429, 5xx, transport errors and `"error": true`,
-    /// whatever the policy says about POST, since sending a chunk again is harmless.
+    /// whatever the policy says about POST, since sending a chunk again is harmless. A
+    /// `Retry-After` is honoured as on the API: in full, or the call ends at once when the wait
+    /// does not fit in the policy's `max_retry_time` or the client's total timeout.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
@@ -240,42 +308,131 @@ impl<'a> ReleaseUpload<'a> {
         self
     }
 
+    /// The slowest uplink (bytes per second, for the whole upload) that chunks are given time
+    /// for once their bytes are handed to the network: a chunk's answer must come within the
+    /// client's per-attempt timeout plus the bytes in flight divided by this rate. While a
+    /// chunk's bytes are still being taken by the network, only inactivity (no bytes for the
+    /// per-attempt timeout) fails it. With `0` the answer must come within the per-attempt
+    /// timeout alone. Default [`DEFAULT_MIN_UPLOAD_RATE`].
+    pub fn min_upload_rate(mut self, bytes_per_second: u64) -> Self {
+        self.min_upload_rate = bytes_per_second;
+        self
+    }
+
     /// Time between two polls of the processing status. Default 3 s.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll.interval = interval;
         self
     }
 
-    /// Longest wait for App Center to process the upload. Default 1 h.
+    /// Longest wait for App Center to process the upload; it also bounds each poll request.
+    /// `Duration::MAX` waits without a deadline. Default 1 h.
     pub fn poll_timeout(mut self, timeout: Duration) -> Self {
         self.poll.timeout = timeout;
         self
     }
 
-    /// Transient failures (5xx, 429, a gateway's HTML 404, transport errors) tolerated while
-    /// polling, beyond the client's own retries. Default 10.
+    /// Transient failures (5xx, 429, a gateway's HTML 404, transport errors) tolerated in a row
+    /// while polling, beyond the client's own retries; a good answer starts the count again.
+    /// Default 10.
     pub fn poll_transient_errors(mut self, errors: u32) -> Self {
         self.poll.transient_errors = errors;
         self
     }
 
     /// Calls `callback` on each change of the upload's [`Progress`] (from the task running
-    /// [`send`](Self::send); keep it quick).
+    /// [`send`](Self::send); keep it quick). [`control`](Self::control) gives the same as a
+    /// watch channel, for other tasks.
     pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(callback));
         self
+    }
+
+    /// Continues the upload of `session` (kept from [`UploadControl::session`], maybe by
+    /// another process) with the same file, instead of creating a new upload. When its binary
+    /// was already accepted, this only waits for the release; otherwise the upload domain says
+    /// which chunks it still misses (`resume_restart`, `chunk_list`) and only those are sent.
+    pub fn resume(mut self, session: UploadSession) -> Self {
+        self.source = Source::Resume(session);
+        self
+    }
+
+    /// A handle to watch the progress of [`send`](Self::send) and cancel it from other tasks.
+    pub fn control(&self) -> UploadControl {
+        self.control.clone()
     }
 
     /// Runs the upload and the distribution.
     ///
     /// Checks the input first, before any request: the file exists and is not empty, `.zip`
     /// and `.msi` have a build version, `.pkg` and `.dmg` a build version and number, release
-    /// notes fit, names are not empty. When the upload fails before the release exists, it is
-    /// cancelled (`uploadCanceled`) on a best-effort basis.
+    /// notes fit, names are not empty. When sending the binary fails, the upload is cancelled
+    /// (`uploadCanceled`) on a best-effort basis; once the binary was accepted
+    /// (`uploadFinished`), never. See the [module docs](self) for what dropping this future does.
     pub async fn send(self) -> Result<UploadedRelease, UploadError> {
-        let (file, size, file_name) = self.validate()?;
-        let mut reporter = Reporter::new(size, self.progress.clone());
+        if self.control.is_canceled() {
+            return Err(UploadError::Canceled {
+                upload_id: None,
+                upload_canceled: false,
+            });
+        }
+        let file = self.validate()?;
+        let size = file.as_ref().map_or(0, |f| f.size);
+        let mut reporter =
+            Reporter::new(size, self.progress.clone(), self.control.progress_sender());
 
+        let (upload_id, session) = match &self.source {
+            Source::New => {
+                let session = self.create().await?;
+                (session.upload_id, Some(session))
+            }
+            Source::Resume(session) => (session.upload_id, Some(session.clone())),
+            Source::Uploaded(upload_id) => (*upload_id, None),
+        };
+        if let Some(session) = &session {
+            self.control.set_session(session);
+        }
+        reporter.created(upload_id);
+
+        if let (Some(session), Some(file)) = (session, file) {
+            let sent_before = match self.source {
+                Source::Resume(_) => self.binary_accepted(upload_id).await?,
+                _ => false,
+            };
+            if !sent_before {
+                self.send_binary(&session, file, &mut reporter).await?;
+            }
+        }
+
+        reporter.phase(Phase::Processing);
+        let ready = self
+            .control
+            .unless_canceled(poll::until_ready(
+                self.client,
+                &self.owner,
+                &self.app,
+                upload_id,
+                self.poll,
+            ))
+            .await
+            .unwrap_or(Err(UploadError::Canceled {
+                upload_id: Some(upload_id),
+                upload_canceled: false,
+            }))?;
+
+        reporter.phase(Phase::Distributing);
+        let added = self.distribute(upload_id, ready.release_id).await?;
+        reporter.phase(Phase::Done);
+        Ok(UploadedRelease {
+            release_id: ready.release_id,
+            upload_id,
+            release_url: ready.release_url,
+            destinations: added,
+        })
+    }
+
+    /// `POST .../uploads/releases`: the new upload's session.
+    async fn create(&self) -> Result<UploadSession, UploadError> {
         let created = self
             .client
             .release_uploads_create()
@@ -289,38 +446,93 @@ impl<'a> ReleaseUpload<'a> {
             .await
             .map_err(|e| UploadError::Api {
                 step: Step::CreateUpload,
-                source: e.into(),
+                source: Box::new(e.into()),
+                upload_id: None,
             })?
             .into_inner();
-        let upload_id = created.id;
+        Ok(UploadSession {
+            upload_id: created.id,
+            package_asset_id: created.package_asset_id,
+            upload_domain: created.upload_domain,
+            url_encoded_token: created.url_encoded_token,
+        })
+    }
 
-        let uploaded = self
-            .upload_binary(created, file, size, &file_name, &mut reporter)
+    /// For a resumed upload: whether its binary was accepted already (then only the wait is
+    /// left). A failed status (cancelled, error) ends the resume with that status.
+    async fn binary_accepted(&self, upload_id: Uuid) -> Result<bool, UploadError> {
+        let status = poll::status(self.client, &self.owner, &self.app, upload_id)
+            .await
+            .map_err(|source| UploadError::Api {
+                step: Step::Poll,
+                source: Box::new(source),
+                upload_id: Some(upload_id),
+            })??;
+        Ok(match status {
+            poll::Status::Ready(_) => true,
+            poll::Status::Pending(status) => status != "uploadStarted",
+        })
+    }
+
+    /// Sends the binary and marks it finished (`uploadFinished`). Cancels the upload when this
+    /// fails or is cancelled before the binary was accepted; never after.
+    async fn send_binary(
+        &self,
+        session: &UploadSession,
+        file: Opened,
+        reporter: &mut Reporter,
+    ) -> Result<(), UploadError> {
+        let upload_id = session.upload_id;
+        let sent = self
+            .control
+            .unless_canceled(self.upload_binary(session, file, reporter))
             .await;
-        let ready = match uploaded {
-            Ok(()) => {
-                reporter.phase(Phase::Processing);
-                poll::until_ready(self.client, &self.owner, &self.app, upload_id, self.poll).await
+        match sent {
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                self.cancel(upload_id).await;
+                return Err(e.in_upload(upload_id));
             }
-            Err(e) => Err(e),
-        };
-        let ready = match ready {
-            Ok(ready) => ready,
-            Err(e) => {
-                // The service ended the upload itself in these cases; otherwise let it go.
-                if !matches!(e, UploadError::Processing { .. }) {
+            None => {
+                return Err(UploadError::Canceled {
+                    upload_id: Some(upload_id),
+                    upload_canceled: self.cancel(upload_id).await,
+                });
+            }
+        }
+        // Never cut off: whether the binary was accepted decides everything after.
+        match self
+            .set_status(upload_id, UploadStatus::UploadFinished)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(source) => {
+                // A refusal means the binary was not accepted: cancel. A timeout, a transport
+                // error or a 5xx may have been applied: leave the upload to processing.
+                let refused = matches!(&source, Error::Api(api) if api.status.is_client_error());
+                if refused {
                     self.cancel(upload_id).await;
                 }
-                return Err(e);
+                Err(UploadError::Api {
+                    step: Step::CommitUpload,
+                    source: Box::new(source),
+                    upload_id: Some(upload_id),
+                })
             }
-        };
+        }
+    }
 
-        reporter.phase(Phase::Distributing);
+    /// Release notes, then each destination.
+    async fn distribute(
+        &self,
+        upload_id: Uuid,
+        release_id: i64,
+    ) -> Result<Vec<Destination>, UploadError> {
         let target = distribute::Target {
             client: self.client,
             owner: &self.owner,
             app: &self.app,
-            release_id: ready.release_id,
+            release_id,
             mandatory_update: self.mandatory_update,
             notify_testers: self.notify_testers,
         };
@@ -329,8 +541,9 @@ impl<'a> ReleaseUpload<'a> {
                 .set_release_notes(notes)
                 .await
                 .map_err(|source| UploadError::ReleaseNotes {
-                    release_id: ready.release_id,
-                    source,
+                    release_id,
+                    source: Box::new(source),
+                    upload_id,
                 })?;
         }
         let mut added = Vec::new();
@@ -346,22 +559,18 @@ impl<'a> ReleaseUpload<'a> {
         }
         if !failed.is_empty() {
             return Err(UploadError::Distribution {
-                release_id: ready.release_id,
+                release_id,
                 failed,
                 added,
+                upload_id,
             });
         }
-        reporter.phase(Phase::Done);
-        Ok(UploadedRelease {
-            release_id: ready.release_id,
-            upload_id,
-            release_url: ready.release_url,
-            destinations: added,
-        })
+        Ok(added)
     }
 
-    /// Checks everything that can be checked without the service; opens the file.
-    fn validate(&self) -> Result<(std::fs::File, u64, String), UploadError> {
+    /// Checks everything that can be checked without the service; opens the file (none when
+    /// only waiting for the release).
+    fn validate(&self) -> Result<Option<Opened>, UploadError> {
         let invalid = |why: String| Err(UploadError::Invalid(why));
         // The same rules as every other owner/app input (`AppRef`), checked before any request.
         if let Err(e) = crate::AppRef::new(self.owner.as_str(), self.app.as_str()) {
@@ -382,8 +591,10 @@ impl<'a> ReleaseUpload<'a> {
                 return invalid(format!("a destination has an empty name: {destination}"));
             }
         }
-        let extension = self
-            .path
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        let extension = path
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or_default()
@@ -404,65 +615,81 @@ impl<'a> ReleaseUpload<'a> {
             _ => {}
         }
         let file_error = |source| UploadError::File {
-            path: self.path.clone(),
+            path: path.clone(),
             source,
+            upload_id: None,
         };
-        let file = std::fs::File::open(&self.path).map_err(file_error)?;
+        let file = std::fs::File::open(path).map_err(file_error)?;
         let metadata = file.metadata().map_err(file_error)?;
         if !metadata.is_file() {
-            return invalid(format!("{} is not a file", self.path.display()));
+            return invalid(format!("{} is not a file", path.display()));
         }
         if metadata.len() == 0 {
-            return invalid(format!("{} is empty", self.path.display()));
+            return invalid(format!("{} is empty", path.display()));
         }
-        let Some(file_name) = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-        else {
-            return invalid(format!("{} has no file name", self.path.display()));
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            return invalid(format!("{} has no file name", path.display()));
         };
-        Ok((file, metadata.len(), file_name))
+        Ok(Some(Opened {
+            file,
+            path: path.clone(),
+            size: metadata.len(),
+            name,
+        }))
     }
 
-    /// Steps 2 to 5: set_metadata, chunks, finished (resending missing chunks), uploadFinished.
+    /// set_metadata, chunks, finished (resending missing chunks).
     async fn upload_binary(
         &self,
-        created: crate::types::CreateReleaseUploadResponse,
-        file: std::fs::File,
-        size: u64,
-        file_name: &str,
+        session: &UploadSession,
+        file: Opened,
         reporter: &mut Reporter,
     ) -> Result<(), UploadError> {
-        let transfer = |step| move |source| UploadError::Transfer { step, source };
+        let upload_id = session.upload_id;
+        let transfer = |step| {
+            move |source| UploadError::Transfer {
+                step,
+                source,
+                upload_id,
+            }
+        };
         let state = self.client.state();
         let domain = UploadDomain::new(
             self.client.http().clone(),
-            &created.upload_domain,
-            created.package_asset_id.to_string(),
-            created.url_encoded_token.clone(),
-            state.timeouts.per_attempt,
-            self.retry.clone().unwrap_or_else(|| state.retry.clone()),
-            self.max_failures,
+            protocol::Settings {
+                upload_domain: &session.upload_domain,
+                asset_id: session.package_asset_id.to_string(),
+                url_encoded_token: session.url_encoded_token.clone(),
+                timeouts: state.timeouts,
+                retry: self.retry.clone().unwrap_or_else(|| state.retry.clone()),
+                failure_budget: self.max_failures,
+                min_rate: self.min_upload_rate,
+            },
         )
         .map_err(transfer(Step::SetMetadata))?;
 
         let content_type = self
             .content_type
             .clone()
-            .unwrap_or_else(|| content_type_for(&self.path).to_string());
+            .unwrap_or_else(|| content_type_for(&file.path).to_string());
         let metadata = domain
-            .set_metadata(file_name, size, Some(&content_type))
+            .set_metadata(&file.name, file.size, Some(&content_type))
             .await
             .map_err(transfer(Step::SetMetadata))?;
-        let blocks = Blocks::new(file, &self.path, size, metadata.chunk_size)
-            .map_err(transfer(Step::SetMetadata))?;
+        let blocks = Blocks::new(
+            file.file,
+            &file.path,
+            file.size,
+            metadata.chunk_size,
+            upload_id,
+        )
+        .map_err(transfer(Step::SetMetadata))?;
         // A fresh upload lists every block; a resumed one (`resume_restart`) only those missing.
         let to_send = metadata.chunk_list;
         let pending = blocks
             .bytes_in(&to_send)
             .map_err(transfer(Step::SetMetadata))?;
-        reporter.start(to_send.len() as u64, size.saturating_sub(pending));
+        reporter.start(to_send.len() as u64, file.size.saturating_sub(pending));
         blocks
             .send(&domain, &to_send, self.parallelism, reporter)
             .await?;
@@ -474,16 +701,13 @@ impl<'a> ReleaseUpload<'a> {
                 .await
                 .map_err(transfer(Step::FinishUpload))?;
             if missing.is_empty() {
-                break;
+                return Ok(());
             }
             rounds += 1;
             if rounds > MAX_FINISH_ROUNDS {
-                return Err(UploadError::Transfer {
-                    step: Step::FinishUpload,
-                    source: TransferError::Protocol(format!(
-                        "chunks {missing:?} still missing after {MAX_FINISH_ROUNDS} resends"
-                    )),
-                });
+                return Err(transfer(Step::FinishUpload)(TransferError::Protocol(
+                    format!("chunks {missing:?} still missing after {MAX_FINISH_ROUNDS} resends"),
+                )));
             }
             let bytes = blocks
                 .bytes_in(&missing)
@@ -493,13 +717,6 @@ impl<'a> ReleaseUpload<'a> {
                 .send(&domain, &missing, self.parallelism, reporter)
                 .await?;
         }
-
-        self.set_status(created.id, UploadStatus::UploadFinished)
-            .await
-            .map_err(|source| UploadError::Api {
-                step: Step::CommitUpload,
-                source,
-            })
     }
 
     async fn set_status(&self, upload_id: Uuid, status: UploadStatus) -> Result<(), Error> {
@@ -516,13 +733,22 @@ impl<'a> ReleaseUpload<'a> {
         Ok(())
     }
 
-    /// Best effort: the upload failed before the release existed; tell the service to drop it.
-    /// A failure here is ignored, the original error is what the caller needs.
-    async fn cancel(&self, upload_id: Uuid) {
-        let _ = self
-            .set_status(upload_id, UploadStatus::UploadCanceled)
-            .await;
+    /// Best effort, before the binary was accepted: tell the service to drop the upload.
+    /// Whether it answered yes; a failure here is otherwise ignored, the original error is what
+    /// the caller needs.
+    async fn cancel(&self, upload_id: Uuid) -> bool {
+        self.set_status(upload_id, UploadStatus::UploadCanceled)
+            .await
+            .is_ok()
     }
+}
+
+/// The file to upload, opened and checked.
+struct Opened {
+    file: std::fs::File,
+    path: PathBuf,
+    size: u64,
+    name: String,
 }
 
 /// The content type announced for a file, from its extension.

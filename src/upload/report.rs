@@ -1,12 +1,17 @@
-//! Progress reporting: the caller's callback sees each change; the library prints nothing.
+//! Progress reporting: the caller's callback and the [`UploadControl`](super::UploadControl)'s
+//! watch channel see each change; the library prints nothing.
 
 use std::sync::Arc;
 
+use tokio::sync::watch;
+use uuid::Uuid;
+
 /// What an upload is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Phase {
     /// Sending the binary.
+    #[default]
     Uploading,
     /// Waiting for App Center to process the binary into a release.
     Processing,
@@ -17,12 +22,15 @@ pub enum Phase {
 }
 
 /// A snapshot of an upload's progress, passed to the callback set with
-/// [`ReleaseUpload::on_progress`](super::ReleaseUpload::on_progress).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// [`ReleaseUpload::on_progress`](super::ReleaseUpload::on_progress) and sent on
+/// [`UploadControl::progress`](super::UploadControl::progress).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Progress {
     /// The current phase.
     pub phase: Phase,
+    /// The upload, once created.
+    pub upload_id: Option<Uuid>,
     /// Bytes of the file the service has (sent now, or before a resumed upload).
     pub bytes_sent: u64,
     /// The file's size.
@@ -36,23 +44,26 @@ pub struct Progress {
 /// The callback type.
 pub(crate) type Callback = Arc<dyn Fn(&Progress) + Send + Sync>;
 
-/// Keeps the current [`Progress`] and tells the callback about each change.
+/// Keeps the current [`Progress`] and tells the callback and the watchers about each change.
 pub(crate) struct Reporter {
     progress: Progress,
     callback: Option<Callback>,
+    watchers: watch::Sender<Progress>,
 }
 
 impl Reporter {
-    pub(crate) fn new(total_bytes: u64, callback: Option<Callback>) -> Self {
+    pub(crate) fn new(
+        total_bytes: u64,
+        callback: Option<Callback>,
+        watchers: watch::Sender<Progress>,
+    ) -> Self {
         Self {
             progress: Progress {
-                phase: Phase::Uploading,
-                bytes_sent: 0,
                 total_bytes,
-                chunks_done: 0,
-                chunks_total: 0,
+                ..Progress::default()
             },
             callback,
+            watchers,
         }
     }
 
@@ -60,6 +71,13 @@ impl Reporter {
         if let Some(callback) = &self.callback {
             callback(&self.progress);
         }
+        self.watchers.send_replace(self.progress);
+    }
+
+    /// The upload was created (or is resumed).
+    pub(crate) fn created(&mut self, upload_id: Uuid) {
+        self.progress.upload_id = Some(upload_id);
+        self.emit();
     }
 
     /// The service will receive `chunks` chunks; `already` bytes it has from an earlier attempt.
