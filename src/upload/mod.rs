@@ -289,7 +289,7 @@ impl<'a> ReleaseUpload<'a> {
             .await
             .map_err(|e| UploadError::Api {
                 step: Step::CreateUpload,
-                source: e.into(),
+                source: e,
             })?
             .into_inner();
         let upload_id = created.id;

@@ -42,8 +42,7 @@ pub(crate) async fn until_ready(
             .app_name(app)
             .upload_id(upload_id)
             .send()
-            .await
-            .map_err(Error::from);
+            .await;
         match answer {
             Ok(status) => {
                 let status = status.into_inner();
