@@ -21,8 +21,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The service answered with an error status (4xx or 5xx).
-    Api(ApiError),
+    /// The service answered with an error status (4xx or 5xx). Boxed, so that [`Error`] stays
+    /// small; fields and methods read through it.
+    Api(Box<ApiError>),
     /// The request could not be sent or the answer not received (DNS, connect, TLS, reset...).
     Transport(TransportError),
     /// A timeout fired: connect, per attempt or the call's overall deadline.
@@ -31,7 +32,7 @@ pub enum Error {
     Decode(DecodeError),
     /// An answer with a status the operation does not describe (for example a redirect that was
     /// not followed). Its bounded body and headers are kept.
-    UnexpectedStatus(ApiError),
+    UnexpectedStatus(Box<ApiError>),
     /// A redirect the crate refuses to follow: to another origin with a request body, or from
     /// `https` to plain `http`.
     Redirect {
@@ -114,7 +115,7 @@ impl Error {
     /// The API error, when the service answered with one.
     pub fn api(&self) -> Option<&ApiError> {
         match self {
-            Error::Api(e) => Some(e),
+            Error::Api(e) => Some(e.as_ref()),
             _ => None,
         }
     }
@@ -122,7 +123,7 @@ impl Error {
     /// The operation the error happened in, where known.
     pub fn operation(&self) -> Option<Operation> {
         match self {
-            Error::Api(e) | Error::UnexpectedStatus(e) => e.operation,
+            Error::Api(e) | Error::UnexpectedStatus(e) => e.operation(),
             Error::Transport(e) | Error::Timeout(e) => e.operation,
             Error::Decode(e) => e.operation,
             Error::Redirect { operation, .. } | Error::Pagination { operation, .. } => *operation,
@@ -181,7 +182,7 @@ impl fmt::Display for Error {
                 f,
                 "App Center answered with unexpected status {}{}",
                 e.status,
-                In(e.operation)
+                In(e.operation())
             ),
             Error::Redirect {
                 operation,
@@ -373,6 +374,13 @@ pub struct ApiError {
     pub correlation_id: Option<String>,
     /// The body as received (bounded), when it had no recognised shape (an HTML page, say).
     pub raw: Option<String>,
+    /// Boxed, so that [`Error`] stays small.
+    answer: Box<Answer>,
+}
+
+/// What else an [`ApiError`] keeps of the answer.
+#[derive(Clone)]
+struct Answer {
     headers: HeaderMap,
     operation: Option<Operation>,
 }
@@ -380,14 +388,14 @@ pub struct ApiError {
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Header values are not printed (a `Set-Cookie` is a secret); their names are.
-        let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        let names: Vec<&str> = self.answer.headers.keys().map(|k| k.as_str()).collect();
         f.debug_struct("ApiError")
             .field("status", &self.status)
             .field("code", &self.code)
             .field("message", &self.message)
             .field("correlation_id", &self.correlation_id())
             .field("request_id", &self.request_id())
-            .field("operation", &self.operation)
+            .field("operation", &self.answer.operation)
             .field("raw", &self.raw)
             .field("headers", &names)
             .finish()
@@ -407,8 +415,7 @@ impl ApiError {
             message: body.message,
             correlation_id: body.correlation_id,
             raw: body.raw,
-            headers,
-            operation,
+            answer: Box::new(Answer { headers, operation }),
         }
     }
 
@@ -429,35 +436,35 @@ impl ApiError {
 
     /// The answer's headers.
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.answer.headers
     }
 
     /// The wait the server asked for before another try (`Retry-After`, or a "try again in N
     /// seconds" message), where it asked.
     pub fn retry_after(&self) -> Option<Duration> {
-        crate::retry::server_wait(&self.headers, self.message.as_deref())
+        crate::retry::server_wait(self.headers(), self.message.as_deref())
     }
 
     /// The correlation id, from the body or else a correlation header (quote it to support).
     pub fn correlation_id(&self) -> Option<&str> {
         self.correlation_id
             .as_deref()
-            .or_else(|| header(&self.headers, CORRELATION_HEADERS))
+            .or_else(|| header(self.headers(), CORRELATION_HEADERS))
     }
 
     /// The request id the service gave the answer (`x-ms-request-id` and kin), where it did.
     pub fn request_id(&self) -> Option<&str> {
-        header(&self.headers, REQUEST_ID_HEADERS)
+        header(self.headers(), REQUEST_ID_HEADERS)
     }
 
     /// The operation that was answered, where known.
     pub fn operation(&self) -> Option<Operation> {
-        self.operation
+        self.answer.operation
     }
 
     /// The id of the operation that was answered, where known.
     pub fn operation_id(&self) -> Option<&'static str> {
-        self.operation.map(|op| op.id())
+        self.answer.operation.map(|op| op.id())
     }
 
     fn is_app_token_refusal(&self) -> bool {
@@ -499,7 +506,7 @@ impl fmt::Display for ApiError {
         if let Some(id) = self.correlation_id().filter(|id| !message.contains(id)) {
             write!(f, " [correlation id {id}]")?;
         }
-        if let Some(op) = self.operation {
+        if let Some(op) = self.answer.operation {
             write!(f, " [{op}]")?;
         }
         Ok(())
@@ -519,12 +526,12 @@ pub(crate) async fn from_generated(
         P::ErrorResponse(rv) => {
             let status = rv.status();
             let headers = rv.headers().clone();
-            Error::Api(ApiError::from_body(
+            Error::Api(Box::new(ApiError::from_body(
                 status,
                 rv.into_inner(),
                 headers,
                 operation,
-            ))
+            )))
         }
         P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
             from_reqwest_in(operation, e)
@@ -559,7 +566,9 @@ pub(crate) async fn unexpected(operation: Option<Operation>, response: reqwest::
     let headers = response.headers().clone();
     let body = crate::error_body::read_bounded(response).await;
     let body = crate::error_body::normalise(status, &body);
-    Error::UnexpectedStatus(ApiError::from_body(status, body, headers, operation))
+    Error::UnexpectedStatus(Box::new(ApiError::from_body(
+        status, body, headers, operation,
+    )))
 }
 
 /// `?` in a function returning [`Result`]: an API call that failed before the upload existed is

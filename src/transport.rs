@@ -318,7 +318,7 @@ async fn send_following_redirects(
                     to_origin = %next.url().origin().ascii_serialization(),
                     "following redirect"
                 );
-                current = next;
+                current = *next;
             }
             Hop::Refused(refused) => {
                 tracing::debug!(parent: &span, to_origin = %refused.origin, reason = refused.reason, "redirect refused");
@@ -363,7 +363,7 @@ fn is_redirect(status: StatusCode) -> bool {
 /// What to do with a redirect answer.
 enum Hop {
     /// Send this request next (the token set again for its origin, or dropped).
-    Follow(Request),
+    Follow(Box<Request>),
     /// Refuse: the call ends with [`Error::Redirect`].
     Refused(RefusedRedirect),
     /// Not a redirect we can follow (no usable `Location`, a body that cannot be sent again):
@@ -421,7 +421,7 @@ fn next_hop(state: &ClientState, response: &Response, previous: Option<Request>)
         *next.body_mut() = previous.body_mut().take();
     }
     auth::authorize(&mut next, &state.token, &state.origin);
-    Hop::Follow(next)
+    Hop::Follow(Box::new(next))
 }
 
 fn is_error(status: StatusCode) -> bool {

@@ -92,7 +92,6 @@ async fn a_value_containing_a_pipe_is_refused_before_sending() {
         .versions(["1.0|2.0"])
         .send()
         .await
-        .map_err(Error::from)
         .unwrap_err();
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
     assert!(error.to_string().contains("versions"), "{error}");

@@ -446,7 +446,7 @@ impl<'a> ReleaseUpload<'a> {
             .await
             .map_err(|e| UploadError::Api {
                 step: Step::CreateUpload,
-                source: Box::new(e.into()),
+                source: Box::new(e),
                 upload_id: None,
             })?
             .into_inner();

@@ -47,8 +47,7 @@ pub(crate) async fn status(
         .app_name(app)
         .upload_id(upload_id)
         .send()
-        .await
-        .map_err(Error::from)?
+        .await?
         .into_inner();
     Ok(match status.upload_status.as_str() {
         "readyToBePublished" => release_id(status.release_distinct_id, upload_id).map(|id| {
