@@ -18,9 +18,12 @@ const SECRET_PARAMS: &[&str] = &["sig", "token"];
 /// `url` as it may be shown: credentials removed and secret query values replaced by
 /// [`REDACTED`]. The query is rewritten pair by pair, so nothing of a secret survives.
 pub(crate) fn url(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
+    let mut bare = url.clone();
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    bare.set_query(None);
+    bare.set_fragment(None);
+    let mut shown = bare.to_string();
     if let Some(query) = url.query() {
         let pairs: Vec<String> = query
             .split('&')
@@ -29,10 +32,10 @@ pub(crate) fn url(url: &Url) -> String {
                 _ => pair.to_string(),
             })
             .collect();
-        shown.set_query(Some(&pairs.join("&")));
+        shown.push('?');
+        shown.push_str(&pairs.join("&"));
     }
-    shown.set_fragment(None);
-    shown.to_string()
+    shown
 }
 
 /// The values of `url`'s secret query parameters, as sent and percent-decoded: what
