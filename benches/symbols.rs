@@ -211,7 +211,11 @@ async fn bench() {
             .status();
         plain_times.push(started.elapsed());
         assert_eq!(status.as_u16(), 201);
-        assert_eq!(server.report(), expected_single, "the baseline blob is the file");
+        assert_eq!(
+            server.report(),
+            expected_single,
+            "the baseline blob is the file"
+        );
     }
     drop(server.stdin);
     let _ = server.child.wait();

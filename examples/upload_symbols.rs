@@ -62,7 +62,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         let client = appcenter::Client::from_env()?;
         let app: appcenter::AppRef = app.parse()?;
         let threshold = appcenter::symbols::SINGLE_PUT_LIMIT;
-        (client, PathBuf::from(path), app, symbol_type(kind)?, version, build, threshold)
+        (
+            client,
+            PathBuf::from(path),
+            app,
+            symbol_type(kind)?,
+            version,
+            build,
+            threshold,
+        )
     } else {
         println!(
             "{} is not set: uploading a generated sample to the embedded mock App Center",
@@ -84,7 +92,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         sample = Some(dir);
         let app = appcenter::AppRef::new("my-org", "my-app")?;
         let (version, build) = (Some("1.4.0".to_string()), Some("140".to_string()));
-        (client, path, app, SymbolType::AndroidProguard, version, build, threshold)
+        (
+            client,
+            path,
+            app,
+            SymbolType::AndroidProguard,
+            version,
+            build,
+            threshold,
+        )
     };
 
     let mut upload = client
@@ -130,7 +146,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// Draws one line: `[#####.....]  45%  10.8/24.0 MiB  blocks 2/3  uploading`.
 fn draw(p: &Progress) {
     const WIDTH: u64 = 30;
-    let filled = (p.bytes_sent * WIDTH).checked_div(p.total_bytes).unwrap_or(0);
+    let filled = (p.bytes_sent * WIDTH)
+        .checked_div(p.total_bytes)
+        .unwrap_or(0);
     let percent = (p.bytes_sent * 100).checked_div(p.total_bytes).unwrap_or(0);
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     let phase = match p.phase {

@@ -58,7 +58,10 @@ impl Attempts {
                 Ok(value) => return Ok(value),
                 Err(failure) => failure,
             };
-            let failures = self.failures.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+            let failures = self
+                .failures
+                .fetch_add(1, Ordering::Relaxed)
+                .saturating_add(1);
             if failures > self.budget {
                 return Err(GaveUp::Budget {
                     failures,

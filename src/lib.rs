@@ -52,9 +52,9 @@ pub mod generated {
 }
 
 mod app_client;
+mod app_ref;
 #[cfg(feature = "crash")]
 mod attempts;
-mod app_ref;
 mod auth;
 #[cfg(feature = "account")]
 mod avatar;

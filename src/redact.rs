@@ -90,7 +90,10 @@ mod tests {
             shown,
             "https://acct.blob.core.windows.net/c/upload-1?sv=2019-02-02&sr=b&sig=<redacted>&se=2026-01-01"
         );
-        assert_eq!(secrets(&sas), vec!["AB%2Bcd%3D".to_string(), "AB+cd=".into()]);
+        assert_eq!(
+            secrets(&sas),
+            vec!["AB%2Bcd%3D".to_string(), "AB+cd=".into()]
+        );
         assert_eq!(
             scrub("failed: sig=AB+cd= and AB%2Bcd%3D", &secrets(&sas)),
             "failed: sig=<redacted> and <redacted>"

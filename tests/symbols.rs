@@ -77,7 +77,10 @@ fn assert_no_app_center_headers(requests: &[Received]) {
                 "{name} went to the blob host"
             );
             let value = String::from_utf8_lossy(value.as_bytes());
-            assert!(!value.contains(MockAppCenter::TOKEN), "the token went to the blob host in {name}");
+            assert!(
+                !value.contains(MockAppCenter::TOKEN),
+                "the token went to the blob host in {name}"
+            );
         }
     }
 }
@@ -96,9 +99,16 @@ fn shown(error: &(dyn std::error::Error + 'static)) -> String {
 /// The SAS signature in every form it could leak in: raw, percent-encoded, as `sig=`.
 fn assert_no_secrets(text: &str) {
     let encoded: String = url::form_urlencoded::byte_serialize(SAS_SIGNATURE.as_bytes()).collect();
-    let percent = percent_encoding::utf8_percent_encode(SAS_SIGNATURE, percent_encoding::NON_ALPHANUMERIC)
-        .to_string();
-    for secret in [SAS_SIGNATURE, &encoded, &percent, "mockSasSignature", MockAppCenter::TOKEN] {
+    let percent =
+        percent_encoding::utf8_percent_encode(SAS_SIGNATURE, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    for secret in [
+        SAS_SIGNATURE,
+        &encoded,
+        &percent,
+        "mockSasSignature",
+        MockAppCenter::TOKEN,
+    ] {
         assert!(!text.contains(secret), "{secret:?} shown in: {text}");
     }
 }
@@ -119,7 +129,10 @@ async fn a_small_file_goes_in_one_put_and_is_committed() {
         .await
         .unwrap();
 
-    assert_eq!(Some(uploaded.symbol_upload_id.clone()), symbols.symbol_upload_id());
+    assert_eq!(
+        Some(uploaded.symbol_upload_id.clone()),
+        symbols.symbol_upload_id()
+    );
     // Right after the commit: not processed yet (no symbols), which is not a failure.
     assert_eq!(uploaded.status, SymbolStatus::Committed);
     assert!(uploaded.symbols.is_empty());
@@ -143,7 +156,10 @@ async fn a_small_file_goes_in_one_put_and_is_committed() {
         api.iter().map(|r| r.method.as_str()).collect::<Vec<_>>(),
         ["POST", "PATCH"]
     );
-    assert_eq!(api[1].json, Some(serde_json::json!({"status": "committed"})));
+    assert_eq!(
+        api[1].json,
+        Some(serde_json::json!({"status": "committed"}))
+    );
     let seen = seen.lock().unwrap();
     let last = seen.last().unwrap();
     assert_eq!(last.phase, Phase::Done);
@@ -193,7 +209,11 @@ async fn a_large_file_goes_in_equal_id_blocks_and_is_reassembled_exactly() {
         .iter()
         .map(|r| {
             assert_eq!(param(r, "comp").as_deref(), Some("block"));
-            assert_eq!(param(r, "sig").as_deref(), Some(SAS_SIGNATURE), "the SAS kept as sent");
+            assert_eq!(
+                param(r, "sig").as_deref(),
+                Some(SAS_SIGNATURE),
+                "the SAS kept as sent"
+            );
             param(r, "blockid").unwrap()
         })
         .collect();
@@ -202,10 +222,17 @@ async fn a_large_file_goes_in_equal_id_blocks_and_is_reassembled_exactly() {
     assert_eq!(distinct.len(), 17);
     assert_eq!(symbols.statuses_set(), ["committed"]);
     let seen = seen.lock().unwrap();
-    let uploading: Vec<_> = seen.iter().filter(|p| p.phase == Phase::Uploading).collect();
+    let uploading: Vec<_> = seen
+        .iter()
+        .filter(|p| p.phase == Phase::Uploading)
+        .collect();
     assert_eq!(uploading.last().unwrap().blocks_done, 17);
     assert_eq!(uploading.last().unwrap().bytes_sent, bytes.len() as u64);
-    assert!(uploading.windows(2).all(|w| w[0].bytes_sent <= w[1].bytes_sent));
+    assert!(
+        uploading
+            .windows(2)
+            .all(|w| w[0].bytes_sent <= w[1].bytes_sent)
+    );
 }
 
 #[tokio::test]
@@ -215,7 +242,11 @@ async fn a_dsym_folder_is_zipped_and_uploaded() {
     let dir = tempfile::tempdir().unwrap();
     let dsym = dir.path().join("Game.app.dSYM");
     let dwarf = data(50_000);
-    write(&dsym, "Contents/Info.plist", b"<plist version=\"1.0\"><dict/></plist>");
+    write(
+        &dsym,
+        "Contents/Info.plist",
+        b"<plist version=\"1.0\"><dict/></plist>",
+    );
     write(&dsym, "Contents/Resources/DWARF/Game", &dwarf);
     let (seen, on_progress) = recorder();
 
@@ -263,14 +294,21 @@ async fn a_breakpad_folder_is_zipped_with_its_contents_at_the_root() {
     let symbols = MockSymbols::mount(&mock).await;
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("symbols");
-    write(&folder, "libgame.so/0A1B/libgame.so.sym", b"MODULE Linux arm64 0A1B libgame.so\n");
+    write(
+        &folder,
+        "libgame.so/0A1B/libgame.so.sym",
+        b"MODULE Linux arm64 0A1B libgame.so\n",
+    );
     client(&mock)
         .upload_symbols("my-org", "my-app", &folder, SymbolType::Breakpad)
         .send()
         .await
         .unwrap();
     let zip = zip::ZipArchive::new(std::io::Cursor::new(symbols.blob().unwrap())).unwrap();
-    assert!(zip.file_names().any(|n| n == "libgame.so/0A1B/libgame.so.sym"));
+    assert!(
+        zip.file_names()
+            .any(|n| n == "libgame.so/0A1B/libgame.so.sym")
+    );
 }
 
 #[tokio::test]
@@ -300,7 +338,11 @@ async fn a_failed_blob_upload_is_aborted_never_committed() {
     assert_eq!(Some(symbol_upload_id.clone()), symbols.symbol_upload_id());
     assert!(aborted);
     assert_eq!(source.code(), Some("InternalError"));
-    assert_eq!(symbols.blob_requests().len(), 3, "retried under the policy (3 attempts)");
+    assert_eq!(
+        symbols.blob_requests().len(),
+        3,
+        "retried under the policy (3 attempts)"
+    );
     assert_eq!(symbols.statuses_set(), ["aborted"]);
     assert!(symbols.blob().is_none());
     assert_no_secrets(&shown(&error));
@@ -332,8 +374,16 @@ async fn a_failed_block_stops_the_upload_before_the_block_list() {
     assert_eq!(source.status().map(|s| s.as_u16()), Some(403));
     assert_eq!(source.code(), Some("AuthenticationFailed"));
     let requests = symbols.blob_requests();
-    assert_eq!(requests.len(), 1, "a 403 is not retried, and nothing follows it");
-    assert!(requests.iter().all(|r| param(r, "comp").as_deref() != Some("blocklist")));
+    assert_eq!(
+        requests.len(),
+        1,
+        "a 403 is not retried, and nothing follows it"
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|r| param(r, "comp").as_deref() != Some("blocklist"))
+    );
     assert_eq!(symbols.statuses_set(), ["aborted"]);
 }
 
@@ -396,10 +446,9 @@ async fn azure_xml_errors_are_parsed_and_the_upload_aborted() {
     assert_eq!(status.as_u16(), 413);
     assert_eq!(code.as_deref(), Some("RequestBodyTooLarge"));
     assert!(
-        message
-            .as_deref()
-            .unwrap()
-            .starts_with("The request body is too large and exceeds the maximum permissible limit.")
+        message.as_deref().unwrap().starts_with(
+            "The request body is too large and exceeds the maximum permissible limit."
+        )
     );
     assert!(error.to_string().contains("413"), "{error}");
     assert!(error.to_string().contains("RequestBodyTooLarge"), "{error}");
@@ -459,7 +508,13 @@ async fn an_unreachable_blob_host_is_reported_without_its_url() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, SymbolUploadError::Blob { source: BlobError::Transport(_), .. }),
+        matches!(
+            &error,
+            SymbolUploadError::Blob {
+                source: BlobError::Transport(_),
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_no_secrets(&shown(&error));
@@ -490,7 +545,10 @@ async fn waits_until_indexed() {
         .iter()
         .filter(|r| r.method == "GET")
         .count();
-    assert_eq!(gets, 3, "two answers `committed` with file_size 0 are waited through");
+    assert_eq!(
+        gets, 3,
+        "two answers `committed` with file_size 0 are waited through"
+    );
     let phases: Vec<Phase> = seen.lock().unwrap().iter().map(|p| p.phase).collect();
     let tail = &phases[phases.len() - 3..];
     assert_eq!(tail, [Phase::Committing, Phase::Processing, Phase::Done]);
@@ -512,12 +570,18 @@ async fn failed_processing_is_an_error() {
         .send()
         .await
         .unwrap_err();
-    let SymbolUploadError::Failed { status, file_name, .. } = &error else {
+    let SymbolUploadError::Failed {
+        status, file_name, ..
+    } = &error
+    else {
         panic!("{error:?}");
     };
     assert_eq!(status, "failed");
     assert_eq!(file_name.as_deref(), Some("symbols.zip"));
-    assert_eq!(error.symbol_upload_id(), symbols.symbol_upload_id().as_deref());
+    assert_eq!(
+        error.symbol_upload_id(),
+        symbols.symbol_upload_id().as_deref()
+    );
     assert_eq!(symbols.statuses_set(), ["committed"]);
 }
 
@@ -550,7 +614,10 @@ async fn waiting_ends_at_the_deadline() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(error, SymbolUploadError::WaitTimeout { .. }), "{error:?}");
+    assert!(
+        matches!(error, SymbolUploadError::WaitTimeout { .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -568,9 +635,23 @@ async fn bad_input_is_refused_before_any_request() {
     write(&no_syms, "notes.txt", b"no symbols here");
 
     let cases = [
-        (client.upload_symbols("my-org", "my-app", dir.path().join("missing.zip"), SymbolType::Apple), "missing.zip"),
-        (client.upload_symbols("my-org", "my-app", &empty, SymbolType::Apple), "is empty"),
-        (client.upload_symbols("my-org", "my-app", &mapping, SymbolType::AndroidProguard), "version"),
+        (
+            client.upload_symbols(
+                "my-org",
+                "my-app",
+                dir.path().join("missing.zip"),
+                SymbolType::Apple,
+            ),
+            "missing.zip",
+        ),
+        (
+            client.upload_symbols("my-org", "my-app", &empty, SymbolType::Apple),
+            "is empty",
+        ),
+        (
+            client.upload_symbols("my-org", "my-app", &mapping, SymbolType::AndroidProguard),
+            "version",
+        ),
         (
             client
                 .upload_symbols("my-org", "my-app", &mapping, SymbolType::AndroidProguard)
@@ -578,11 +659,26 @@ async fn bad_input_is_refused_before_any_request() {
                 .build(" "),
             "build",
         ),
-        (client.upload_symbols("my-org", "my-app", &plain_folder, SymbolType::Apple), "not a dSYM"),
-        (client.upload_symbols("my-org", "my-app", &not_zip, SymbolType::Apple), ".zip"),
-        (client.upload_symbols("my-org", "my-app", &no_syms, SymbolType::Breakpad), ".sym"),
-        (client.upload_symbols("my-org", "my-app", &no_syms, SymbolType::Uwp), "folder"),
-        (client.upload_symbols("my org", "my-app", &mapping, SymbolType::JavaScript), "my org"),
+        (
+            client.upload_symbols("my-org", "my-app", &plain_folder, SymbolType::Apple),
+            "not a dSYM",
+        ),
+        (
+            client.upload_symbols("my-org", "my-app", &not_zip, SymbolType::Apple),
+            ".zip",
+        ),
+        (
+            client.upload_symbols("my-org", "my-app", &no_syms, SymbolType::Breakpad),
+            ".sym",
+        ),
+        (
+            client.upload_symbols("my-org", "my-app", &no_syms, SymbolType::Uwp),
+            "folder",
+        ),
+        (
+            client.upload_symbols("my org", "my-app", &mapping, SymbolType::JavaScript),
+            "my org",
+        ),
         (
             client
                 .upload_symbols("my-org", "my-app", &mapping, SymbolType::JavaScript)
@@ -594,10 +690,16 @@ async fn bad_input_is_refused_before_any_request() {
     for (upload, expected) in cases {
         let error = upload.send().await.unwrap_err();
         assert!(
-            matches!(error, SymbolUploadError::Invalid(_) | SymbolUploadError::File { .. }),
+            matches!(
+                error,
+                SymbolUploadError::Invalid(_) | SymbolUploadError::File { .. }
+            ),
             "{error:?}"
         );
-        assert!(error.to_string().contains(expected), "{expected:?} not in {error}");
+        assert!(
+            error.to_string().contains(expected),
+            "{expected:?} not in {error}"
+        );
     }
     assert!(symbols.api_requests().is_empty());
     assert!(symbols.blob_requests().is_empty());

@@ -280,7 +280,14 @@ impl MockSymbols {
     /// single `PUT`, one per block for a block list.
     pub fn blob_parts(&self) -> Option<Vec<(u64, u64)>> {
         let state = lock(&self.state);
-        Some(state.committed.as_ref()?.iter().map(Part::summary).collect())
+        Some(
+            state
+                .committed
+                .as_ref()?
+                .iter()
+                .map(Part::summary)
+                .collect(),
+        )
     }
 
     /// Every request to the blob endpoint, without bodies, in arrival order.
@@ -459,8 +466,10 @@ impl Api {
             return api_error(400, "version and build are required for AndroidProguard");
         }
         state.uploads += 1;
-        let id = uuid::Uuid::from_u128(0x0056_8752_5146_1730_912b_6479_3ca0_0000 + state.uploads as u128)
-            .to_string();
+        let id = uuid::Uuid::from_u128(
+            0x0056_8752_5146_1730_912b_6479_3ca0_0000 + state.uploads as u128,
+        )
+        .to_string();
         let path = format!("/hwprodapp-mock/upload-{id}");
         let expires = chrono::Utc::now() + chrono::Duration::hours(24);
         let sig = utf8_percent_encode(SAS_SIGNATURE, NON_ALPHANUMERIC);
@@ -671,11 +680,16 @@ fn put_block(state: &mut State, request: &Request, id: Option<&str>) -> Response
 
 fn put_block_list(state: &mut State, request: &Request) -> ResponseTemplate {
     let xml = String::from_utf8_lossy(&request.body);
-    let Some(list) = xml
-        .find("<BlockList>")
-        .and_then(|start| xml[start..].find("</BlockList>").map(|end| &xml[start + 11..start + end]))
-    else {
-        return azure_error(400, "InvalidXmlDocument", "XML specified is not syntactically valid.");
+    let Some(list) = xml.find("<BlockList>").and_then(|start| {
+        xml[start..]
+            .find("</BlockList>")
+            .map(|end| &xml[start + 11..start + end])
+    }) else {
+        return azure_error(
+            400,
+            "InvalidXmlDocument",
+            "XML specified is not syntactically valid.",
+        );
     };
     let mut ids = Vec::new();
     let mut rest = list;
@@ -687,10 +701,18 @@ fn put_block_list(state: &mut State, request: &Request) -> ResponseTemplate {
         let after = &rest[open + close + 1..];
         let end_tag = format!("</{tag}>");
         let Some(end) = after.find(&end_tag) else {
-            return azure_error(400, "InvalidXmlDocument", "XML specified is not syntactically valid.");
+            return azure_error(
+                400,
+                "InvalidXmlDocument",
+                "XML specified is not syntactically valid.",
+            );
         };
         if !matches!(tag, "Latest" | "Uncommitted") {
-            return azure_error(400, "InvalidBlockList", "The specified block list is invalid.");
+            return azure_error(
+                400,
+                "InvalidBlockList",
+                "The specified block list is invalid.",
+            );
         }
         ids.push(after[..end].trim().to_string());
         rest = &after[end + end_tag.len()..];
@@ -703,12 +725,20 @@ fn put_block_list(state: &mut State, request: &Request) -> ResponseTemplate {
         match state.blocks.get(id) {
             Some(part) => parts.push(part.clone()),
             None => {
-                return azure_error(400, "InvalidBlockList", "The specified block list is invalid.");
+                return azure_error(
+                    400,
+                    "InvalidBlockList",
+                    "The specified block list is invalid.",
+                );
             }
         }
     }
     if parts.is_empty() {
-        return azure_error(400, "InvalidBlockList", "The specified block list is invalid.");
+        return azure_error(
+            400,
+            "InvalidBlockList",
+            "The specified block list is invalid.",
+        );
     }
     state.committed = Some(parts);
     state.blocks.clear();

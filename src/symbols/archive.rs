@@ -70,9 +70,8 @@ fn add_folder(writer: &mut ZipWriter<File>, folder: &Path, prefix: &str) -> std:
 /// Whether `folder` looks like a dSYM bundle: `Contents/Resources/DWARF` with a file in it.
 pub(crate) fn is_dsym(folder: &Path) -> bool {
     let dwarf = folder.join("Contents").join("Resources").join("DWARF");
-    std::fs::read_dir(dwarf).is_ok_and(|mut entries| {
-        entries.any(|e| e.is_ok_and(|e| e.path().is_file()))
-    })
+    std::fs::read_dir(dwarf)
+        .is_ok_and(|mut entries| entries.any(|e| e.is_ok_and(|e| e.path().is_file())))
 }
 
 /// Whether `folder` holds a Breakpad `.sym` file, at any depth.

@@ -3,7 +3,9 @@
 /// `(code, message)` from an Azure error body; `None` when the body is not one.
 pub(crate) fn parse(body: &str) -> Option<(Option<String>, Option<String>)> {
     let error = element(body, "Error")?;
-    let code = element(error, "Code").map(unescape).filter(|c| !c.is_empty());
+    let code = element(error, "Code")
+        .map(unescape)
+        .filter(|c| !c.is_empty());
     let message = element(error, "Message")
         .map(unescape)
         .filter(|m| !m.is_empty());
@@ -70,7 +72,11 @@ mod tests {
             RequestId:0f2c\nTime:2026-01-01T00:00:00.0000000Z</Message><MaxLimit>268435456</MaxLimit></Error>";
         let (code, message) = parse(body).unwrap();
         assert_eq!(code.as_deref(), Some("RequestBodyTooLarge"));
-        assert!(message.unwrap().starts_with("The request body is too large & exceeds"));
+        assert!(
+            message
+                .unwrap()
+                .starts_with("The request body is too large & exceeds")
+        );
     }
 
     #[test]

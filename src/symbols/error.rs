@@ -150,7 +150,11 @@ impl fmt::Display for BlobError {
                 }
                 if let Some(message) = message {
                     // Azure's messages end with `RequestId:` and `Time:` lines: keep one line.
-                    write!(f, ": {}", message.split_whitespace().collect::<Vec<_>>().join(" "))?;
+                    write!(
+                        f,
+                        ": {}",
+                        message.split_whitespace().collect::<Vec<_>>().join(" ")
+                    )?;
                 }
                 Ok(())
             }

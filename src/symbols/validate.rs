@@ -1,6 +1,10 @@
 //! The checks made before any request: what the user gave exists, is not empty and fits the
 //! symbol type; the upload's settings make sense.
 
+// The error carries App Center's error whole (as `UploadError` does); it is built once per
+// failed upload, so its size is not worth boxing it for.
+#![allow(clippy::result_large_err)]
+
 use std::path::{Path, PathBuf};
 
 use super::SymbolType;
