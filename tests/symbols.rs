@@ -521,6 +521,124 @@ async fn an_unreachable_blob_host_is_reported_without_its_url() {
 }
 
 #[tokio::test]
+async fn an_upload_url_that_would_leak_the_signature_is_refused_and_aborted() {
+    let mock = MockAppCenter::start().await;
+    let symbols = MockSymbols::mount(&mock).await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/v0.1/apps/my-org/my-app/symbol_uploads"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "symbol_upload_id": "00568752-5146-1730-912b-64793ca0af8b",
+            "upload_url": "http://blob.example.com/c/upload-1?sv=2019-02-02&sig=mockSasSignature%2B%2Fmock%3D",
+            "expiration_date": "2026-01-02T00:00:00.000Z",
+        })))
+        .with_priority(1)
+        .mount(mock.server())
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "symbols.zip", &data(100));
+    let error = client(&mock)
+        .upload_symbols("my-org", "my-app", &path, SymbolType::Apple)
+        .send()
+        .await
+        .unwrap_err();
+    let text = shown(&error);
+    assert!(
+        matches!(
+            &error,
+            SymbolUploadError::Blob {
+                source: BlobError::Protocol(_),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        text.contains("http://blob.example.com/c/upload-1?sv=2019-02-02&sig=<redacted>"),
+        "{text}"
+    );
+    assert_no_secrets(&text);
+    assert!(symbols.blob_requests().is_empty());
+    // The abort went to App Center (the mock knows no such upload: 404), never a commit.
+    let patches: Vec<_> = symbols
+        .api_requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 1);
+    assert_eq!(
+        patches[0].json,
+        Some(serde_json::json!({"status": "aborted"}))
+    );
+}
+
+#[tokio::test]
+async fn the_mock_blob_host_refuses_the_api_token_and_a_wrong_signature() {
+    let mock = MockAppCenter::start().await;
+    let symbols = MockSymbols::mount(&mock).await;
+    let created = mock
+        .client()
+        .symbol_uploads_create()
+        .owner_name("my-org")
+        .app_name("my-app")
+        .body(appcenter::types::SymbolUploadBeginRequest {
+            symbol_type: SymbolType::Breakpad,
+            file_name: None,
+            build: None,
+            version: None,
+            client_callback: None,
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let url = url::Url::parse(&created.upload_url).unwrap();
+    assert_eq!(url.origin().ascii_serialization(), symbols.blob_uri());
+    let http = reqwest::Client::new();
+    let put = |url: String| {
+        http.put(url)
+            .header("x-ms-blob-type", "BlockBlob")
+            .body("MODULE")
+    };
+    let answer = put(created.upload_url.clone())
+        .header("x-api-token", MockAppCenter::TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 403);
+    assert!(
+        answer
+            .text()
+            .await
+            .unwrap()
+            .contains("<Code>AuthenticationFailed</Code>")
+    );
+    let wrong = created.upload_url.replace("sig=", "sig=x");
+    assert_eq!(put(wrong).send().await.unwrap().status().as_u16(), 403);
+    assert!(symbols.blob().is_none());
+    let answer = put(created.upload_url.clone()).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 201);
+    assert_eq!(symbols.blob().unwrap(), b"MODULE");
+}
+
+#[tokio::test]
+async fn an_app_client_uploads_for_its_app() {
+    let mock = MockAppCenter::start().await;
+    let symbols = MockSymbols::mount(&mock).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "main.jsbundle.map", &data(500));
+    let app = appcenter::AppClient::new(client(&mock), "my-org/my-app".parse().unwrap());
+    app.upload_symbols(&path, SymbolType::JavaScript)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        symbols.api_requests()[0].path,
+        "/v0.1/apps/my-org/my-app/symbol_uploads"
+    );
+    assert_eq!(symbols.blob().unwrap(), data(500));
+}
+
+#[tokio::test]
 async fn waits_until_indexed() {
     let mock = MockAppCenter::start().await;
     let symbols = MockSymbols::builder()

@@ -505,8 +505,14 @@ fn entity(state: &State, processed: bool) -> Value {
         .map(|p| p.summary().0)
         .sum();
     let body = state.create_body.clone().unwrap_or_default();
+    let platform = match body["symbol_type"].as_str() {
+        Some("Apple") => "iOS",
+        Some("AndroidProguard" | "Breakpad") => "Android",
+        Some("UWP") => "UWP",
+        _ => "React-Native",
+    };
     let symbols = if processed {
-        json!([{ "symbol_id": "5a0f5ab6-9d1c-3a8f-b4b4-0c6d0a1b2c3d", "platform": "iOS" }])
+        json!([{ "symbol_id": "5a0f5ab6-9d1c-3a8f-b4b4-0c6d0a1b2c3d", "platform": platform }])
     } else {
         json!([])
     };

@@ -163,6 +163,19 @@ impl Client {
     }
 }
 
+impl crate::AppClient {
+    /// [`Client::upload_symbols`] for this app.
+    pub fn upload_symbols(
+        &self,
+        path: impl Into<PathBuf>,
+        symbol_type: SymbolType,
+    ) -> SymbolUpload<'_> {
+        let app = self.app_ref();
+        self.client()
+            .upload_symbols(app.owner(), app.app(), path, symbol_type)
+    }
+}
+
 /// A symbol upload being configured; [`send`](Self::send) runs it.
 #[must_use = "nothing is uploaded until `.send().await`"]
 pub struct SymbolUpload<'a> {
