@@ -85,7 +85,7 @@ fn summary(parts: Vec<(u64, u64)>) -> String {
 /// What the server should report: the file in `part`-byte parts.
 fn expected(path: &Path, size: u64, part: u64) -> String {
     let mut file = std::fs::File::open(path).unwrap();
-    let mut buffer = vec![0u8; part.min(64 * 1024 * 1024) as usize];
+    let mut buffer = vec![0u8; part.min(4 * 1024 * 1024) as usize];
     let mut parts = Vec::new();
     let mut left = size;
     while left > 0 {
