@@ -29,6 +29,9 @@
 //!   ([`PipeDelimited`]).
 //! - `upload` (feature `distribute`): [`Client::upload_release`] uploads a build and distributes
 //!   it in one call (parallel, resumable, memory-bounded chunk upload; never falsely green).
+//! - `symbols` (feature `crash`): [`Client::upload_symbols`] uploads dSYMs, Breakpad, UWP,
+//!   Proguard mappings and JavaScript source maps (folders zipped, large files in parallel
+//!   blocks, aborted on failure, optionally waits until indexed).
 //! - `mock` (feature `mock`): an offline App Center to test against.
 //!
 //! API areas are cargo features, one per tag of the spec (`account`, `distribute`, ...), all on
@@ -55,19 +58,27 @@ pub mod generated {
 
 mod app_client;
 mod app_ref;
+#[cfg(feature = "crash")]
+mod attempts;
 mod auth;
 #[cfg(feature = "account")]
 mod avatar;
 mod client;
 mod error;
 mod error_body;
+#[cfg(feature = "crash")]
+mod file_parts;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod operation;
 pub mod pagination;
 mod path_segment;
 mod pipe_delimited;
+#[cfg(feature = "crash")]
+mod redact;
 mod retry;
+#[cfg(feature = "crash")]
+pub mod symbols;
 mod transport;
 #[cfg(feature = "distribute")]
 pub mod upload;

@@ -17,6 +17,8 @@
 //!
 //! Anything not served yet can be added with wiremock on [`MockAppCenter::server`].
 
+#[cfg(feature = "crash")]
+mod symbols;
 mod upload;
 
 use std::sync::{Arc, Mutex};
@@ -26,6 +28,8 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{Client, ClientBuilder};
+#[cfg(feature = "crash")]
+pub use symbols::{BlobFailure, MockSymbols, MockSymbolsBuilder, SAS_SIGNATURE, SymbolOutcome};
 pub use upload::{
     ChunkFailure, Keep, Outcome, PollFailure, Received, UPLOAD_TOKEN, digest, encoded_upload_token,
 };

@@ -1,0 +1,270 @@
+//! The blob storage side of a symbol upload: the SAS URL App Center hands out, one `PUT` for a
+//! small file, blocks and a block list for a large one.
+//!
+//! Requests go on the client's `reqwest::Client` directly, without the API hooks: the blob host
+//! gets no `X-API-Token` and no other App Center header; its credential is the SAS signature in
+//! the URL, which is shown only through [`redact::url`](crate::redact::url).
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use url::Url;
+
+use super::azure_error;
+use super::error::BlobError;
+use crate::attempts::{Attempts, GaveUp};
+use crate::file_parts::SharedFile;
+use crate::{RetryPolicy, auth, redact, retry};
+
+/// How much of a non-XML error body is kept.
+const BODY_LIMIT: usize = 512;
+
+/// Size of the pieces a single `PUT`'s body is read in.
+const PIECE: usize = 1024 * 1024;
+
+/// Length of a block id before base64: every id of a blob must have the same length.
+const BLOCK_ID_DIGITS: usize = 8;
+
+/// The blob an upload writes to, and how its requests are retried.
+pub(crate) struct BlobTarget {
+    http: reqwest::Client,
+    /// The SAS URL as App Center sent it (its query goes on the wire untouched).
+    url: Url,
+    /// The signature's values, scrubbed out of whatever the storage answers.
+    secrets: Vec<String>,
+    timeout: Timeout,
+    attempts: Attempts,
+}
+
+/// Time allowed for one blob request.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timeout {
+    /// Whatever the body's size.
+    pub(crate) base: Option<Duration>,
+    /// Added per MiB of body (a single `PUT` may be hundreds of MiB).
+    pub(crate) per_mib: Duration,
+}
+
+impl Timeout {
+    fn for_body(self, bytes: u64) -> Option<Duration> {
+        let mib = u32::try_from(bytes.div_ceil(1024 * 1024)).unwrap_or(u32::MAX);
+        self.base
+            .map(|base| base.saturating_add(self.per_mib.saturating_mul(mib)))
+    }
+}
+
+impl std::fmt::Debug for BlobTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobTarget")
+            .field("url", &redact::url(&self.url))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The id of block `index` (0-based): base64 of a fixed-length text, so all ids of the blob
+/// have the same length, as Azure requires.
+pub(crate) fn block_id(index: u64) -> String {
+    let raw = format!("blk{index:0BLOCK_ID_DIGITS$}");
+    base64::engine::general_purpose::STANDARD.encode(raw)
+}
+
+impl BlobTarget {
+    /// Checks App Center's `upload_url`: an absolute `https` URL (plain `http` only to loopback),
+    /// without credentials. The URL itself never appears in the error.
+    pub(crate) fn new(
+        http: reqwest::Client,
+        upload_url: &str,
+        timeout: Timeout,
+        policy: RetryPolicy,
+        failure_budget: u32,
+    ) -> Result<Self, BlobError> {
+        let url = Url::parse(upload_url.trim())
+            .map_err(|e| BlobError::Protocol(format!("upload_url is not a valid URL: {e}")))?;
+        let mut bare = url.clone();
+        bare.set_query(None);
+        bare.set_fragment(None);
+        // The same rule as for the API: the SAS must not cross a network in clear text.
+        auth::check_base_url(bare.as_str()).map_err(|e| {
+            BlobError::Protocol(format!("upload_url {} refused: {e}", redact::url(&url)))
+        })?;
+        Ok(Self {
+            http,
+            secrets: redact::secrets(&url),
+            url,
+            timeout,
+            attempts: Attempts::new(policy, failure_budget),
+        })
+    }
+
+    /// One `PUT` of the whole file (`x-ms-blob-type: BlockBlob`), streamed from the file.
+    pub(crate) async fn put_blob(&self, file: &SharedFile, size: u64) -> Result<(), BlobError> {
+        let url = self.url.clone();
+        self.send(|| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-ms-blob-type", HeaderValue::from_static("BlockBlob"));
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(size));
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            let body = reqwest::Body::wrap_stream(file.stream(0, size, PIECE));
+            (url.clone(), headers, body, size)
+        })
+        .await
+    }
+
+    /// `PUT <url>&comp=block&blockid=<id>` with the block's bytes.
+    pub(crate) async fn put_block(&self, id: &str, data: Bytes) -> Result<(), BlobError> {
+        let encoded: String =
+            url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>();
+        let url = self.with_query(&format!("comp=block&blockid={encoded}"));
+        let len = data.len() as u64;
+        self.send(|| {
+            let mut headers = HeaderMap::new();
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            (url.clone(), headers, data.clone().into(), len)
+        })
+        .await
+    }
+
+    /// `PUT <url>&comp=blocklist` with the ids in order: the blob becomes those blocks.
+    pub(crate) async fn put_block_list(&self, ids: &[String]) -> Result<(), BlobError> {
+        let mut xml = String::from(r#"<?xml version="1.0" encoding="utf-8"?><BlockList>"#);
+        for id in ids {
+            // Base64 has no character XML would need escaped.
+            xml.push_str("<Latest>");
+            xml.push_str(id);
+            xml.push_str("</Latest>");
+        }
+        xml.push_str("</BlockList>");
+        let body = Bytes::from(xml);
+        let url = self.with_query("comp=blocklist");
+        let len = body.len() as u64;
+        self.send(|| {
+            let mut headers = HeaderMap::new();
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/xml; charset=utf-8"),
+            );
+            (url.clone(), headers, body.clone().into(), len)
+        })
+        .await
+    }
+
+    /// The SAS URL with `extra` appended to its query, which is otherwise kept byte for byte.
+    fn with_query(&self, extra: &str) -> Url {
+        let mut url = self.url.clone();
+        let query = match self.url.query().filter(|q| !q.is_empty()) {
+            Some(sas) => format!("{sas}&{extra}"),
+            None => extra.to_string(),
+        };
+        url.set_query(Some(&query));
+        url
+    }
+
+    /// Sends a request built by `build` (again for each attempt) under the retry policy: 408,
+    /// 429, 5xx (Azure's `ServerBusy`, `OperationTimedOut`...) and transport failures are retried;
+    /// every blob request is idempotent (the same bytes to the same place).
+    async fn send(
+        &self,
+        build: impl Fn() -> (Url, HeaderMap, reqwest::Body, u64),
+    ) -> Result<(), BlobError> {
+        let result = self
+            .attempts
+            .run(
+                || {
+                    let (url, headers, body, len) = build();
+                    self.attempt(url, headers, body, len)
+                },
+                retryable,
+            )
+            .await;
+        result.map_err(|gave_up| match gave_up {
+            GaveUp::Failed(error) => error,
+            GaveUp::Budget { failures, last } => BlobError::TooManyFailures {
+                failures,
+                last: Box::new(last),
+            },
+        })
+    }
+
+    async fn attempt(
+        &self,
+        url: Url,
+        headers: HeaderMap,
+        body: reqwest::Body,
+        len: u64,
+    ) -> Result<(), (BlobError, Option<Duration>)> {
+        let mut request = reqwest::Request::new(Method::PUT, url);
+        *request.headers_mut() = headers;
+        *request.body_mut() = Some(body);
+        *request.timeout_mut() = self.timeout.for_body(len);
+        let transport = |e: reqwest::Error| (BlobError::Transport(e.without_url()), None);
+        let response = self.http.execute(request).await.map_err(transport)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let wait = retry::server_wait(response.headers(), None);
+        let bytes = response.bytes().await.map_err(transport)?;
+        Err((self.status_error(status, &bytes), wait))
+    }
+
+    /// An error answer as a [`BlobError`]: Azure's code and message, or the start of the body,
+    /// with the signature scrubbed out (a proxy or a buggy server may echo the URL).
+    fn status_error(&self, status: StatusCode, body: &[u8]) -> BlobError {
+        let text = String::from_utf8_lossy(body);
+        let scrub = |text: &str| redact::scrub(text, &self.secrets).into_owned();
+        match azure_error::parse(&text) {
+            Some((code, message)) => BlobError::Status {
+                status,
+                code: code.map(|c| scrub(&c)),
+                message: message.map(|m| scrub(&m)),
+            },
+            None => {
+                let mut end = text.len().min(BODY_LIMIT);
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let start = text[..end].trim();
+                BlobError::Status {
+                    status,
+                    code: None,
+                    message: (!start.is_empty()).then(|| scrub(start)),
+                }
+            }
+        }
+    }
+}
+
+fn retryable(error: &BlobError) -> bool {
+    match error {
+        BlobError::Status { status, .. } => {
+            status.is_server_error()
+                || *status == StatusCode::TOO_MANY_REQUESTS
+                || *status == StatusCode::REQUEST_TIMEOUT
+        }
+        BlobError::Transport(_) => true,
+        BlobError::Protocol(_) | BlobError::TooManyFailures { .. } => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_ids_have_one_length() {
+        let ids: Vec<String> = [0, 9, 10, 12_345, 99_999_999].map(block_id).into();
+        assert!(ids.iter().all(|id| id.len() == ids[0].len()), "{ids:?}");
+        assert_eq!(ids[0], "YmxrMDAwMDAwMDA=");
+    }
+}
