@@ -37,6 +37,10 @@ pub enum Error {
     Config(String),
     /// An input does not name an App Center app (see [`AppRef`](crate::AppRef)).
     AppRef(crate::AppRefError),
+    /// Community Training credentials could not be obtained or renewed (for example the user
+    /// must sign in again).
+    #[cfg(feature = "community-training")]
+    Auth(crate::community_training::AuthError),
 }
 
 impl Error {
@@ -46,6 +50,8 @@ impl Error {
             Error::Api(e) => Some(e.status),
             Error::UnexpectedStatus(s) => Some(*s),
             Error::Transport(e) | Error::Timeout(e) => e.status(),
+            #[cfg(feature = "community-training")]
+            Error::Auth(e) => e.status(),
             _ => None,
         }
     }
@@ -78,6 +84,8 @@ impl fmt::Display for Error {
             Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
             Error::Config(why) => write!(f, "client configuration: {why}"),
             Error::AppRef(e) => e.fmt(f),
+            #[cfg(feature = "community-training")]
+            Error::Auth(e) => e.fmt(f),
         }
     }
 }
@@ -87,6 +95,8 @@ impl std::error::Error for Error {
         match self {
             Error::Transport(e) | Error::Timeout(e) => Some(e),
             Error::Decode { source, .. } => Some(source),
+            #[cfg(feature = "community-training")]
+            Error::Auth(e) => Some(e),
             _ => None,
         }
     }
@@ -212,7 +222,14 @@ impl From<progenitor_client::Error<AppCenterErrorBody>> for Error {
             P::UnexpectedResponse(response) => Error::UnexpectedStatus(response.status()),
             P::InvalidRequest(why) => Error::InvalidRequest(why),
             // Raised only by this crate's hooks, for configuration problems (see transport.rs).
-            P::Custom(why) => Error::Config(why),
+            P::Custom(why) => {
+                // The Community Training hooks report credential failures as text (see there).
+                #[cfg(feature = "community-training")]
+                if let Some(e) = crate::community_training::AuthError::from_hook_message(&why) {
+                    return Error::Auth(e);
+                }
+                Error::Config(why)
+            }
         }
     }
 }

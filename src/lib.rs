@@ -54,6 +54,8 @@ mod auth;
 #[cfg(feature = "account")]
 mod avatar;
 mod client;
+#[cfg(feature = "community-training")]
+pub mod community_training;
 mod error;
 mod error_body;
 #[cfg(feature = "mock")]

@@ -8,6 +8,7 @@
 //! reasoned about on its own. Nothing here edits generated code by hand.
 
 pub mod app_scoped;
+pub mod case_aliases;
 pub mod conformance;
 pub mod exclusions;
 pub mod features;
@@ -15,6 +16,7 @@ pub mod fixups;
 pub mod generate;
 pub mod generated_code;
 pub mod path_segments;
+pub mod specs;
 pub mod supplement;
 pub mod walk;
 
