@@ -88,10 +88,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         (None, Some(_)) => return Err("credentials are set but MCT_SITE_URL is not".into()),
         (Some(_), None) => {
-            return Err("MCT_SITE_URL is set but no credentials: set MCT_ACCESS_TOKEN \
+            return Err(
+                "MCT_SITE_URL is set but no credentials: set MCT_ACCESS_TOKEN \
                         (and MCT_REFRESH_TOKEN) or the MCT_TENANT_ID/MCT_CLIENT_ID/\
                         MCT_CLIENT_SECRET/MCT_SCOPE set"
-                .into());
+                    .into(),
+            );
         }
     };
     let profile = client.profile_get().send().await?.into_inner();
