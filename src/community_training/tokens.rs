@@ -415,7 +415,7 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
         .ok()?;
     let claims: Value = serde_json::from_slice(&bytes).ok()?;
     let exp = claims.get("exp")?.as_f64()?;
-    if !exp.is_finite() || exp < 0.0 || exp > 1e12 {
+    if !exp.is_finite() || !(0.0..=1e12).contains(&exp) {
         return None;
     }
     SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs_f64(exp))
