@@ -88,12 +88,13 @@ pub(crate) type RefreshCallback = Arc<dyn Fn(&RefreshedTokens) + Send + Sync>;
 ///
 /// ```
 /// use appcenter::community_training::{IdentityProvider, UserTokens};
-/// let tokens = UserTokens::new("access", "refresh", IdentityProvider::AzureAd)
+/// let tokens = UserTokens::new("my-access-token", "my-refresh-token", IdentityProvider::AzureAd)
 ///     .on_refresh(|new| {
 ///         // store new.refresh.expose_secret() for the next run
 ///         let _ = new;
 ///     });
-/// assert!(!format!("{tokens:?}").contains("refresh\""));
+/// let shown = format!("{tokens:?}");
+/// assert!(!shown.contains("my-access-token") && !shown.contains("my-refresh-token"));
 /// ```
 #[derive(Clone)]
 pub struct UserTokens {
