@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use appcenter::community_training::mock::MockCommunityTraining;
-use appcenter::community_training::{Client, Credentials, types};
+use appcenter::community_training::{Client, Credentials, ServiceToService, types};
 use appcenter::{Error, RetryPolicy};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -413,4 +413,10 @@ async fn site_urls_are_checked() {
         .build()
         .unwrap_err();
     assert!(matches!(e, Error::Config(_)), "{e:?}");
+    // The token authority follows the same rule: the client secret never crosses in clear.
+    let s2s = ServiceToService::new("t", "c", "s", "api://x").authority("http://login.example.com");
+    let e = Client::builder("https://mct.example.com", s2s)
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("plain-http"), "{e}");
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use appcenter::community_training::mock::MockCommunityTraining;
 use appcenter::community_training::{
-    AuthErrorKind, Client, Credentials, IdentityProvider, ServiceToService, UserTokens,
+    AuthErrorKind, Client, Credentials, IdentityProvider, ServiceToService, UserTokens, types,
 };
 use appcenter::{Error, RetryPolicy};
 use futures::future::join_all;
@@ -171,6 +171,18 @@ async fn refused_service_credentials_are_a_typed_error() {
 }
 
 #[tokio::test]
+async fn a_revoked_service_token_is_replaced_once_and_the_call_retried() {
+    let mock = MockCommunityTraining::start().await;
+    let client = mock.client(mock.service_to_service());
+    client.profile_get().send().await.unwrap();
+    mock.revoke_access_tokens();
+    for result in profiles(&client, 10).await {
+        result.unwrap();
+    }
+    assert_eq!(mock.token_requests(), 2);
+}
+
+#[tokio::test]
 async fn a_static_bearer_is_never_refreshed() {
     let mock = MockCommunityTraining::start().await;
     let client = mock.client(Credentials::bearer("not-a-valid-token"));
@@ -235,6 +247,16 @@ async fn no_credential_shows_in_debug_display_or_errors() {
         Credentials::bearer(BEARER),
     ];
     assert_clean("UserTokens", &format!("{user:?}"));
+    // The generated types that carry tokens print `<redacted>` (a pipeline step).
+    let pair = types::TokenPair {
+        access_token: Some(ACCESS.into()),
+        refresh_token: Some(REFRESH.into()),
+    };
+    assert_clean("TokenPair", &format!("{pair:?}"));
+    let request = types::RefreshTokenRequest {
+        refresh_token: REFRESH.into(),
+    };
+    assert_clean("RefreshTokenRequest", &format!("{request:?}"));
     assert_clean("ServiceToService", &format!("{s2s:?}"));
     for credentials in credentials {
         assert_clean("Credentials", &format!("{credentials:?}"));

@@ -119,7 +119,8 @@ impl UserTokens {
         }
     }
 
-    /// Called with every new pair after a refresh, to store the rotated refresh token.
+    /// Called with every new pair after a refresh, to store the rotated refresh token. Other
+    /// calls wait while it runs: keep it short, and do not call the client from it.
     pub fn on_refresh(
         mut self,
         callback: impl Fn(&RefreshedTokens) + Send + Sync + 'static,
