@@ -204,7 +204,7 @@ enum Wait {
 
 /// Per-attempt timeout, shortened so the attempt cannot outlive the call's deadline. A timeout
 /// the request already carries (set by the caller) is kept if shorter.
-pub(crate) fn limit_attempt_time(
+fn limit_attempt_time(
     request: &mut Request,
     per_attempt: Option<Duration>,
     deadline: Option<Instant>,
@@ -246,7 +246,7 @@ async fn send_following_redirects(
 }
 
 /// The request to send for a redirect answer, or `None` when it is not one we can follow.
-pub(crate) fn redirect_target(response: &Response, previous: Option<Request>) -> Option<Request> {
+fn redirect_target(response: &Response, previous: Option<Request>) -> Option<Request> {
     let status = response.status();
     if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
         return None;
@@ -279,15 +279,13 @@ pub(crate) fn redirect_target(response: &Response, previous: Option<Request>) ->
     Some(next)
 }
 
-pub(crate) fn is_error(status: StatusCode) -> bool {
+fn is_error(status: StatusCode) -> bool {
     status.is_client_error() || status.is_server_error()
 }
 
 /// Rewrites an error answer's body into the one JSON shape the generated code decodes
 /// (`types::AppCenterErrorBody`), keeping status, headers and URL. Also returns the message.
-pub(crate) async fn normalise_error(
-    response: Response,
-) -> reqwest::Result<(Response, Option<String>)> {
+async fn normalise_error(response: Response) -> reqwest::Result<(Response, Option<String>)> {
     let status = response.status();
     let url = response.url().clone();
     let mut headers = response.headers().clone();

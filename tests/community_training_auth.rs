@@ -406,6 +406,27 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
             .unwrap();
         assert_eq!(profile["Email"], "ada@example.com");
     }
+    // A body is never carried to another origin: a 307 that would do it is refused.
+    Mock::given(method("POST"))
+        .and(path("/api/v1/moved"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/landing", elsewhere.uri())),
+        )
+        .with_priority(1)
+        .mount(mock.site())
+        .await;
+    let client = mock.client(mock.user_tokens(HOUR));
+    let e = client
+        .request::<Value>(Method::POST, "/api/v1/moved")
+        .json(&json!({ "private": "body" }))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Config(ref why) if why.contains("never sent to another origin")),
+        "{e:?}"
+    );
     let foreign = elsewhere.received_requests().await.unwrap();
     assert_eq!(foreign.len(), 2);
     for request in foreign {

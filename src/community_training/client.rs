@@ -100,7 +100,7 @@ impl State {
         let origin = &self.origin;
         let step = |request: &mut Request| authorize(request, grant, origin);
         self.sending()
-            .send(request, &Redirects::Follow(&step), true)
+            .send(request, &Redirects::Follow(&step, origin), true)
             .await
     }
 }
@@ -303,13 +303,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client`; it must not follow redirects
-    /// (`redirect(reqwest::redirect::Policy::none())`).
-    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
-        self.http = self.http.reqwest_client(client);
-        self
-    }
-
     /// Builds the client; fails on a refused site or authority URL or empty credentials.
     pub fn build(self) -> Result<Client, Error> {
         let site = self.site_url.trim().trim_end_matches('/').to_string();
@@ -396,7 +389,7 @@ impl<T: serde::de::DeserializeOwned> CustomRequest<'_, T> {
                 ResponseValue::<T>::from_response::<AppCenterErrorBody>(Response::from(rebuilt))
                     .await?;
             Ok(value.into_inner())
-        } else if crate::transport::is_error(status) {
+        } else if super::send::is_error(status) {
             let body =
                 ResponseValue::<AppCenterErrorBody>::from_response::<AppCenterErrorBody>(response)
                     .await?;

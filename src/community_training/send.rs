@@ -1,17 +1,21 @@
 //! One request under the client's retry policy and deadline, following redirects itself (never
 //! reqwest) and calling the caller's per-hop step on every hop, which sets or removes the
-//! credentials by origin. The loop follows the App Center transport's rules (`transport::execute`:
-//! Retry-After honoured in full or not at all, capped backoff, deadline, retry budget) and calls
-//! its helpers; it is generic over the per-hop step so that token endpoints can refuse redirects.
+//! credentials by origin. The rules are the App Center transport's (`transport::execute`):
+//! Retry-After honoured in full or not at all, capped backoff, deadline and retry budget; no hop
+//! from `https` to `http`; a request body never goes to another origin. It is its own loop,
+//! generic over the per-hop step, because the App Center one sets `X-API-Token` itself: one loop
+//! for both surfaces is a merge-time follow-up (see the branch report).
 
 use std::time::{Duration, Instant};
 
-use reqwest::{Request, Response};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
+use reqwest::{Method, Request, Response, ResponseBuilderExt, StatusCode};
+use url::Origin;
 
 use super::AuthError;
 use crate::RetryPolicy;
 use crate::client::Timeouts;
-use crate::{retry, transport};
+use crate::retry;
 
 /// Most redirects followed for one request.
 const MAX_REDIRECTS: usize = 10;
@@ -38,8 +42,9 @@ impl From<Failure> for crate::Error {
 
 /// What redirects do.
 pub(crate) enum Redirects<'a> {
-    /// Followed; the step runs on the first request and on every hop.
-    Follow(&'a (dyn Fn(&mut Request) + Sync)),
+    /// Followed; the step runs on the first request and on every hop. A request body is sent on
+    /// to the given origin only.
+    Follow(&'a (dyn Fn(&mut Request) + Sync), &'a Origin),
     /// Not followed: the redirect answer is the result (token endpoints: a secret in the body is
     /// never re-sent to wherever a `Location` points).
     Refuse,
@@ -78,15 +83,13 @@ impl Sending<'_> {
             } else {
                 None
             };
-            transport::limit_attempt_time(&mut this, self.timeouts.per_attempt, deadline);
+            limit_attempt_time(&mut this, self.timeouts.per_attempt, deadline);
             let method = this.method().clone();
             let (wait, outcome) = match self.follow(this, redirects).await {
-                Ok(response) if transport::is_error(response.status()) => {
+                Ok(response) if is_error(response.status()) => {
                     let status = response.status();
                     let (response, message) = if normalise {
-                        transport::normalise_error(response)
-                            .await
-                            .map_err(Failure::Http)?
+                        normalise_error(response).await.map_err(Failure::Http)?
                     } else {
                         (response, None)
                     };
@@ -132,14 +135,14 @@ impl Sending<'_> {
         redirects: &Redirects<'_>,
     ) -> Result<Response, Failure> {
         for _ in 0..=MAX_REDIRECTS {
-            let step = match redirects {
-                Redirects::Follow(step) => Some(*step),
+            let follow = match redirects {
+                Redirects::Follow(step, origin) => Some((*step, *origin)),
                 Redirects::Refuse => None,
             };
-            if let Some(step) = step {
+            if let Some((step, _)) = follow {
                 step(&mut request);
             }
-            let copy = step.and_then(|_| request.try_clone());
+            let copy = follow.and_then(|_| request.try_clone());
             let sent = request.url().clone();
             let response = self.http.execute(request).await.map_err(Failure::Http)?;
             if *response.url() != sent {
@@ -150,13 +153,119 @@ impl Sending<'_> {
                         .into(),
                 ));
             }
-            match transport::redirect_target(&response, copy) {
-                Some(next) if step.is_some() => request = next,
-                _ => return Ok(response),
+            match follow {
+                Some((_, origin)) => match next_hop(&response, copy, origin)? {
+                    Some(next) => request = next,
+                    None => return Ok(response),
+                },
+                None => return Ok(response),
             }
         }
         Err(Failure::Config(format!(
             "more than {MAX_REDIRECTS} redirects"
         )))
     }
+}
+
+/// The request to send for a redirect answer; `None` when the answer is not one to follow (not a
+/// redirect, no usable `Location`, a body that cannot be sent again). Refused (an error): a hop
+/// from `https` to plain `http`, a scheme other than http(s), and a request body that would go
+/// to another origin than `origin`.
+fn next_hop(
+    response: &Response,
+    previous: Option<Request>,
+    origin: &Origin,
+) -> Result<Option<Request>, Failure> {
+    let status = response.status();
+    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return Ok(None);
+    }
+    let Some(url) = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| response.url().join(l).ok())
+    else {
+        return Ok(None);
+    };
+    let refused = |why: &str| {
+        Err(Failure::Config(format!(
+            "refused a redirect to {}: {why}",
+            url.origin().ascii_serialization()
+        )))
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return refused("not an http(s) URL");
+    }
+    if response.url().scheme() == "https" && url.scheme() == "http" {
+        return refused("from https to plain http");
+    }
+    let Some(mut previous) = previous else {
+        return Ok(None);
+    };
+    // 303, and 301/302 after a POST, become a GET without a body (as browsers and reqwest do).
+    let to_get = status == StatusCode::SEE_OTHER
+        || (matches!(status.as_u16(), 301 | 302) && *previous.method() == Method::POST);
+    if !to_get && previous.body().is_some() && url.origin() != *origin {
+        return refused("the request has a body, which is never sent to another origin");
+    }
+    let method = if to_get {
+        Method::GET
+    } else {
+        previous.method().clone()
+    };
+    let mut next = Request::new(method, url);
+    *next.headers_mut() = std::mem::take(previous.headers_mut());
+    *next.timeout_mut() = previous.timeout().copied();
+    if to_get {
+        next.headers_mut().remove(CONTENT_TYPE);
+        next.headers_mut().remove(CONTENT_LENGTH);
+    } else {
+        *next.body_mut() = previous.body_mut().take();
+    }
+    Ok(Some(next))
+}
+
+pub(crate) fn is_error(status: StatusCode) -> bool {
+    status.is_client_error() || status.is_server_error()
+}
+
+/// Per-attempt timeout, shortened so the attempt cannot outlive the call's deadline; a shorter
+/// timeout the request already carries is kept.
+fn limit_attempt_time(
+    request: &mut Request,
+    per_attempt: Option<Duration>,
+    deadline: Option<Instant>,
+) {
+    let left = deadline.map(|d| {
+        d.saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1))
+    });
+    *request.timeout_mut() = [request.timeout().copied(), per_attempt, left]
+        .into_iter()
+        .flatten()
+        .min();
+}
+
+/// Rewrites an error answer's body into the crate's error body (`error_body::normalise`, JSON
+/// the generated code decodes), keeping status, headers and URL; also returns its message.
+async fn normalise_error(response: Response) -> reqwest::Result<(Response, Option<String>)> {
+    let status = response.status();
+    let url = response.url().clone();
+    let mut headers = response.headers().clone();
+    let body = response.bytes().await?;
+    let normalised = crate::error_body::normalise(status, &body);
+    let json = serde_json::to_vec(&normalised).unwrap_or_else(|_| b"{}".to_vec());
+    headers.remove(CONTENT_LENGTH);
+    headers.remove(reqwest::header::CONTENT_ENCODING);
+    headers.remove(reqwest::header::TRANSFER_ENCODING);
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // Typed status and URL: building cannot fail.
+    let mut rebuilt = http::Response::builder()
+        .status(status)
+        .url(url)
+        .body(json)
+        .unwrap_or_default();
+    *rebuilt.headers_mut() = headers;
+    Ok((Response::from(rebuilt), normalised.message))
 }
