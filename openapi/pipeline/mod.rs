@@ -4,6 +4,8 @@
 //! [`supplement::merge`] → [`features::retain_enabled_tags`] → [`generate::generate`] →
 //! `OUT_DIR/appcenter.rs` and (from the same syntax tree) [`app_scoped::generate`] →
 //! `OUT_DIR/app_scoped.rs`.
+//! Other specs (Community Training) run the same steps from a small config each:
+//! [`specs::generate_enabled`].
 //! Each step is a plain function over the spec (`serde_json::Value`) so it can be read, tested and
 //! reasoned about on its own. Nothing here edits generated code by hand.
 

@@ -324,6 +324,43 @@ impl ClientBuilder {
     }
 }
 
+/// Decodes an answer exactly as the generated operations do (an empty success body as `null`).
+async fn decode<T: serde::de::DeserializeOwned>(
+    response: Response,
+) -> Result<T, progenitor_client::Error<AppCenterErrorBody>> {
+    let status = response.status();
+    if status.is_success() {
+        let headers = response.headers().clone();
+        let mut body = response
+            .bytes()
+            .await
+            .map_err(progenitor_client::Error::ResponseBodyError)?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            body = bytes::Bytes::from_static(b"null");
+        }
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.headers_mut() = headers;
+        let value =
+            ResponseValue::<T>::from_response::<AppCenterErrorBody>(Response::from(rebuilt))
+                .await?;
+        Ok(value.into_inner())
+    } else if super::send::is_error(status) {
+        let body =
+            ResponseValue::<AppCenterErrorBody>::from_response::<AppCenterErrorBody>(response)
+                .await?;
+        Err(progenitor_client::Error::ErrorResponse(body))
+    } else {
+        Err(progenitor_client::Error::UnexpectedResponse(response))
+    }
+}
+
+/// A generated-code error as [`Error`], the way the generated operations convert theirs (the
+/// one place to change when that conversion changes).
+async fn generated_error(e: progenitor_client::Error<AppCenterErrorBody>) -> Error {
+    Error::from(e)
+}
+
 /// A call built by [`Client::request`]; `.send().await` runs it.
 #[must_use]
 pub struct CustomRequest<'a, T> {
@@ -375,27 +412,9 @@ impl<T: serde::de::DeserializeOwned> CustomRequest<'_, T> {
         }
         empty_write_body(&mut request);
         let response = state.execute(request).await?;
-        let status = response.status();
-        if status.is_success() {
-            let headers = response.headers().clone();
-            let mut body = response.bytes().await.map_err(crate::error::from_reqwest)?;
-            if body.iter().all(u8::is_ascii_whitespace) {
-                body = bytes::Bytes::from_static(b"null");
-            }
-            let mut rebuilt = http::Response::new(body);
-            *rebuilt.status_mut() = status;
-            *rebuilt.headers_mut() = headers;
-            let value =
-                ResponseValue::<T>::from_response::<AppCenterErrorBody>(Response::from(rebuilt))
-                    .await?;
-            Ok(value.into_inner())
-        } else if super::send::is_error(status) {
-            let body =
-                ResponseValue::<AppCenterErrorBody>::from_response::<AppCenterErrorBody>(response)
-                    .await?;
-            Err(progenitor_client::Error::ErrorResponse(body).into())
-        } else {
-            Err(Error::UnexpectedStatus(status))
+        match decode::<T>(response).await {
+            Ok(value) => Ok(value),
+            Err(e) => Err(generated_error(e).await),
         }
     }
 
