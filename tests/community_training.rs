@@ -441,36 +441,3 @@ async fn timeouts_apply() {
     let e = Error::from(client.profile_get().send().await.unwrap_err());
     assert!(matches!(e, Error::Timeout(_)), "{e:?}");
 }
-
-#[tokio::test]
-async fn calls_and_token_requests_go_through_the_proxy() {
-    // A wiremock server as a plain-http forward proxy: it receives absolute-form requests.
-    let proxy = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(|request: &wiremock::Request| {
-            if request.url.path().ends_with("/oauth2/v2.0/token") {
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({ "access_token": "proxied-token", "expires_in": 3600 }))
-            } else {
-                ResponseTemplate::new(200).set_body_json(json!({ "Name": "via proxy" }))
-            }
-        })
-        .mount(&proxy)
-        .await;
-    let s2s = ServiceToService::new("tenant", "client", "secret", "api://mct")
-        .authority("http://127.0.0.3:9");
-    let client = Client::builder("http://127.0.0.2:9", s2s)
-        .proxy(reqwest::Proxy::http(proxy.uri()).unwrap())
-        .build()
-        .unwrap();
-    let profile = client.profile_get().send().await.unwrap().into_inner();
-    assert_eq!(profile["Name"], "via proxy");
-    let received = proxy.received_requests().await.unwrap();
-    let hosts: Vec<_> = received
-        .iter()
-        .map(|r| r.url.host_str().unwrap().to_string())
-        .collect();
-    assert_eq!(hosts, ["127.0.0.3", "127.0.0.2"]);
-    assert_eq!(received[1].headers["authorization"], "Bearer proxied-token");
-    assert_eq!(received[1].headers["clienttype"], "Service");
-}
