@@ -22,6 +22,39 @@ fn bearer_client(server: &MockServer) -> Client {
         .unwrap()
 }
 
+/// The endpoints Microsoft documents, and the shapes seen on a real instance, are all described.
+#[test]
+fn the_vendored_description_covers_the_documented_endpoints() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/openapi/community-training.openapi.json"
+    ))
+    .unwrap();
+    let spec: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(spec["openapi"].as_str().map(|v| &v[..3]), Some("3.0"));
+    for (method, path) in [
+        ("get", "/api/v2/Profile"),
+        (
+            "post",
+            "/api/v1/ExternalAuthToken/RefreshToken/{identityProvider}",
+        ),
+        ("post", "/api/v4/Courses/{courseId}/Content"),
+        ("put", "/api/v1/Course/{courseId}/Lesson/ImportProgress"),
+        ("put", "/api/v1/Course/{courseId}/Quiz/ImportProgress"),
+        ("put", "/api/v1/user/organization"),
+        ("get", "/api/v1/organization"),
+        ("get", "/api/v1/users"),
+        ("get", "/api/v1/Groups"),
+        ("get", "/api/v1/Certificates"),
+        ("get", "/api/v1/admin/users"),
+    ] {
+        assert!(
+            spec["paths"][path][method].is_object(),
+            "{method} {path} is not described"
+        );
+    }
+}
+
 #[tokio::test]
 async fn documented_operations_answer_typed_values() {
     let mock = MockCommunityTraining::start().await;
@@ -106,6 +139,23 @@ async fn writes_send_the_documented_bodies() {
         .await
         .unwrap();
     client
+        .quiz_import_progress()
+        .course_id("12")
+        .body(types::QuizProgressImport {
+            user_contact: "+15550100".into(),
+            quiz_progress: vec![types::QuizProgress {
+                quiz_id: json!(201),
+                question_progress: vec![types::QuestionProgress {
+                    question_id: json!(202),
+                    is_correct: true,
+                    answer: Some("B".into()),
+                }],
+            }],
+        })
+        .send()
+        .await
+        .unwrap();
+    client
         .user_organization_set()
         .body(types::UserOrganization {
             user_contact: "ada@example.com".into(),
@@ -131,6 +181,12 @@ async fn writes_send_the_documented_bodies() {
         body("/api/v1/Course/12/Lesson/ImportProgress"),
         json!({ "userContact": "ada@example.com", "lessonProgress": [
             { "lessonId": 100, "lessonStatus": "completed", "lessonScore": 90.0 }
+        ] })
+    );
+    assert_eq!(
+        body("/api/v1/Course/12/Quiz/ImportProgress"),
+        json!({ "userContact": "+15550100", "quizProgress": [
+            { "quizId": 201, "questionProgress": [{ "questionId": 202, "isCorrect": true, "answer": "B" }] }
         ] })
     );
     assert_eq!(
@@ -440,4 +496,47 @@ async fn timeouts_apply() {
         .unwrap();
     let e = Error::from(client.profile_get().send().await.unwrap_err());
     assert!(matches!(e, Error::Timeout(_)), "{e:?}");
+}
+
+#[tokio::test]
+async fn the_generated_refresh_operation_decodes_the_pair() {
+    let mock = MockCommunityTraining::start().await;
+    let client = mock.client(mock.user_tokens(HOUR));
+    // Another session's refresh token, traded by hand through the generated operation.
+    let other = mock.user_tokens(HOUR);
+    let pair = client
+        .external_auth_token_refresh()
+        .identity_provider(types::ExternalAuthTokenRefreshIdentityProvider::Azuread)
+        .body(types::RefreshTokenRequest {
+            refresh_token: other.refresh().expose_secret().into(),
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let (access, refresh) = (
+        pair.access_token.clone().unwrap(),
+        pair.refresh_token.clone().unwrap(),
+    );
+    assert_ne!(refresh, other.refresh().expose_secret());
+    let shown = format!("{pair:?}");
+    assert!(
+        !shown.contains(&access) && !shown.contains(&refresh),
+        "{shown}"
+    );
+    // Rotated: the traded token is spent.
+    let e = client
+        .external_auth_token_refresh()
+        .identity_provider(types::ExternalAuthTokenRefreshIdentityProvider::Azuread)
+        .body(types::RefreshTokenRequest {
+            refresh_token: other.refresh().expose_secret().into(),
+        })
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        Error::from(e).status(),
+        Some(reqwest::StatusCode::BAD_REQUEST)
+    );
+    assert_eq!(mock.refresh_calls(), 2);
 }

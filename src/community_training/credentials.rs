@@ -119,6 +119,21 @@ impl UserTokens {
         }
     }
 
+    /// The access token given.
+    pub fn access(&self) -> &Secret {
+        &self.access
+    }
+
+    /// The refresh token given.
+    pub fn refresh(&self) -> &Secret {
+        &self.refresh
+    }
+
+    /// The identity provider given.
+    pub fn identity_provider(&self) -> IdentityProvider {
+        self.identity_provider
+    }
+
     /// Called with every new pair after a refresh, to store the rotated refresh token. Other
     /// calls wait while it runs: keep it short, and do not call the client from it.
     pub fn on_refresh(
