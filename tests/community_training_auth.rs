@@ -59,13 +59,13 @@ async fn one_token_request_for_fifty_concurrent_calls() {
 #[tokio::test]
 async fn service_token_is_renewed_shortly_before_expires_in() {
     let mock = MockCommunityTraining::start().await;
-    // A 2 s token is renewed after half its lifetime (a minute before expiry for longer ones).
-    mock.set_service_token_lifetime(2);
+    // A 4 s token is renewed after half its lifetime (a minute before expiry for longer ones).
+    mock.set_service_token_lifetime(4);
     let client = mock.client(mock.service_to_service());
     client.profile_get().send().await.unwrap();
     client.profile_get().send().await.unwrap();
     assert_eq!(mock.token_requests(), 1);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     for result in profiles(&client, 10).await {
         result.unwrap();
     }
@@ -99,6 +99,25 @@ async fn expired_access_token_is_refreshed_once_for_twenty_calls() {
         IdentityProvider::AzureAd,
     ));
     fresh.profile_get().send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_token_about_to_expire_is_refreshed_before_the_call() {
+    let mock = MockCommunityTraining::start().await;
+    // A 4 s token (its JWT says so, in whole seconds): renewed once half its life is gone,
+    // before any 401.
+    let client = mock.client(mock.user_tokens(Duration::from_secs(4)));
+    client.profile_get().send().await.unwrap();
+    assert_eq!(mock.refresh_calls(), 0);
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    client.profile_get().send().await.unwrap();
+    assert_eq!(mock.refresh_calls(), 1);
+    let received = mock.site().received_requests().await.unwrap();
+    let profile_calls = received
+        .iter()
+        .filter(|r| r.url.path() == "/api/v2/Profile")
+        .count();
+    assert_eq!(profile_calls, 2, "no call was refused first");
 }
 
 #[tokio::test]

@@ -75,17 +75,20 @@ fn lock(state: &Shared) -> MutexGuard<'_, State> {
 impl State {
     fn issue(&mut self, holder: Holder, lifetime: Duration) -> String {
         self.issued += 1;
-        let exp = SystemTime::now() + lifetime;
-        let seconds = exp
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = SystemTime::now();
+        let exp = now + lifetime;
+        let unix = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs()
+        };
+        let (iat, seconds) = (unix(now), unix(exp));
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let token = format!(
             "{}.{}.mock-signature",
             engine.encode(r#"{"alg":"none","typ":"JWT"}"#),
             engine.encode(
-                json!({ "exp": seconds, "sub": format!("{holder:?}"), "n": self.issued })
+                json!({ "iat": iat, "exp": seconds, "sub": format!("{holder:?}"), "n": self.issued })
                     .to_string()
             )
         );

@@ -82,7 +82,7 @@ impl Auth {
                 if tokens.refresh.expose_secret().is_empty() {
                     return Err(Error::Config("the refresh token is empty".into()));
                 }
-                current.renew_at = renew_before(jwt_expiry(tokens.access.expose_secret()));
+                current.renew_at = jwt_renew_at(tokens.access.expose_secret());
                 current.refresh = Some(tokens.refresh);
                 Mode::User {
                     provider: tokens.identity_provider,
@@ -274,7 +274,7 @@ impl Auth {
             .unwrap_or(refresh);
         let grant = self.store(
             authorization,
-            renew_before(jwt_expiry(access.expose_secret())),
+            jwt_renew_at(access.expose_secret()),
             Some(refresh.clone()),
         );
         if let Some(callback) = on_refresh {
@@ -402,23 +402,34 @@ fn bearer(token: &Secret) -> Option<HeaderValue> {
     Some(value)
 }
 
-fn renew_before(expiry: Option<SystemTime>) -> Option<SystemTime> {
-    expiry.map(|at| at.checked_sub(MARGIN).unwrap_or(at))
+/// When to renew a JWT access token: a minute before its `exp`, or half its lifetime before
+/// when it lives less than two minutes (`exp - iat`); `None` when `exp` is unreadable.
+fn jwt_renew_at(token: &str) -> Option<SystemTime> {
+    let claims = jwt_claims(token)?;
+    let exp = time_claim(&claims, "exp")?;
+    let margin = time_claim(&claims, "iat")
+        .and_then(|iat| exp.duration_since(iat).ok())
+        .map_or(MARGIN, |lifetime| MARGIN.min(lifetime / 2));
+    Some(exp.checked_sub(margin).unwrap_or(exp))
 }
 
-/// The `exp` claim of a JWT, when the token is one and the claim is readable.
-pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
+/// The claims of a JWT, when the token is one.
+fn jwt_claims(token: &str) -> Option<Value> {
     let mut parts = token.split('.');
     let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?.as_f64()?;
-    if !exp.is_finite() || !(0.0..=1e12).contains(&exp) {
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// A NumericDate claim (`exp`, `iat`) as a time, when present and sane.
+fn time_claim(claims: &Value, name: &str) -> Option<SystemTime> {
+    let seconds = claims.get(name)?.as_f64()?;
+    if !seconds.is_finite() || !(0.0..=1e12).contains(&seconds) {
         return None;
     }
-    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs_f64(exp))
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs_f64(seconds))
 }
 
 /// A string field whose name, lower-cased and without `_`, is `name` (so `AccessToken`,
@@ -469,17 +480,29 @@ mod tests {
     }
 
     #[test]
-    fn jwt_exp_is_read_and_garbage_is_not() {
-        let payload =
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"exp":1700000000}"#);
-        let at = jwt_expiry(&format!("e30.{payload}.sig")).unwrap();
+    fn jwt_renewal_time_is_read_and_garbage_is_not() {
+        let jwt = |claims: &str| {
+            let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims);
+            format!("e30.{payload}.sig")
+        };
+        let at = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+        // A minute before `exp`, without `iat` or for long-lived tokens.
         assert_eq!(
-            at,
-            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+            jwt_renew_at(&jwt(r#"{"exp":1700000000}"#)),
+            Some(at(1_699_999_940))
         );
-        assert_eq!(jwt_expiry("not-a-jwt"), None);
-        assert_eq!(jwt_expiry("a.%%%.c"), None);
-        let huge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"exp":1e300}"#);
-        assert_eq!(jwt_expiry(&format!("e30.{huge}.sig")), None);
+        assert_eq!(
+            jwt_renew_at(&jwt(r#"{"exp":1700000000,"iat":1699996400}"#)),
+            Some(at(1_699_999_940))
+        );
+        // Half the lifetime before `exp` for a 30 s token.
+        assert_eq!(
+            jwt_renew_at(&jwt(r#"{"exp":1700000000,"iat":1699999970}"#)),
+            Some(at(1_699_999_985))
+        );
+        assert_eq!(jwt_renew_at("not-a-jwt"), None);
+        assert_eq!(jwt_renew_at("a.%%%.c"), None);
+        assert_eq!(jwt_renew_at(&jwt(r#"{"exp":1e300}"#)), None);
+        assert_eq!(jwt_renew_at(&jwt(r#"{"exp":"soon"}"#)), None);
     }
 }
