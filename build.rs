@@ -13,6 +13,9 @@ fn main() {
     for file in pipeline::SPEC_FILES {
         println!("cargo:rerun-if-changed={file}");
     }
+    for spec in pipeline::specs::SPECS {
+        println!("cargo:rerun-if-changed={}", spec.input);
+    }
     if let Err(message) = run() {
         eprintln!("error: {message}");
         std::process::exit(1);
@@ -83,6 +86,7 @@ fn run() -> Result<(), String> {
         client_methods.methods,
         conformance_time.as_millis()
     ));
+    summary.push_str(&pipeline::specs::generate_enabled(out)?);
     write(&out.join("pipeline-report.txt"), &summary)
 }
 

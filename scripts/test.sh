@@ -9,5 +9,5 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   exit 1
 fi
 (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error)
-cargo test --features mock,conformance --all-targets
-cargo test --features mock --doc
+cargo test --features mock,conformance,community-training --all-targets
+cargo test --features mock,community-training --doc

@@ -60,6 +60,10 @@ pub enum Error {
     /// (for example `appcenter::upload::UploadError`) is the [`source`](std::error::Error::source).
     /// What `?` makes of a workflow error in a function returning [`Result`].
     Workflow(Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// Community Training credentials could not be obtained or renewed (for example the user
+    /// must sign in again).
+    #[cfg(feature = "community-training")]
+    Auth(crate::community_training::AuthError),
 }
 
 /// Why a page stream ended with [`Error::Pagination`].
@@ -108,6 +112,8 @@ impl Error {
         match self {
             Error::Api(e) | Error::UnexpectedStatus(e) => Some(e.status),
             Error::Transport(e) | Error::Timeout(e) => e.source.status(),
+            #[cfg(feature = "community-training")]
+            Error::Auth(e) => e.status(),
             _ => None,
         }
     }
@@ -145,6 +151,8 @@ pub(crate) fn kind_name(e: &Error) -> &'static str {
         Error::InvalidRequest(_) => "invalid_request",
         Error::Config(_) => "config",
         Error::AppRef(_) => "app_ref",
+        #[cfg(feature = "community-training")]
+        Error::Auth(_) => "auth",
         Error::Workflow(_) => "workflow",
     }
 }
@@ -200,6 +208,8 @@ impl fmt::Display for Error {
             Error::Config(why) => write!(f, "client configuration: {why}"),
             Error::AppRef(e) => e.fmt(f),
             Error::Workflow(e) => e.fmt(f),
+            #[cfg(feature = "community-training")]
+            Error::Auth(e) => e.fmt(f),
         }
     }
 }
@@ -209,6 +219,8 @@ impl std::error::Error for Error {
         match self {
             Error::Transport(e) | Error::Timeout(e) => Some(&e.source),
             Error::Workflow(e) => Some(e.as_ref()),
+            #[cfg(feature = "community-training")]
+            Error::Auth(e) => Some(e),
             _ => None,
         }
     }
@@ -544,8 +556,15 @@ pub(crate) async fn from_generated(
             Some(op) => format!("{}: {why}", op.id()),
             None => why,
         }),
-        // Raised only by this crate's hooks, for configuration problems (see transport.rs).
-        P::Custom(why) => Error::Config(why),
+        // Raised only by this crate's hooks, for configuration problems (see transport.rs), and
+        // by the Community Training hooks for credentials (as text: hooks can only fail so).
+        P::Custom(why) => {
+            #[cfg(feature = "community-training")]
+            if let Some(e) = crate::community_training::AuthError::from_hook_message(&why) {
+                return Error::Auth(e);
+            }
+            Error::Config(why)
+        }
     }
 }
 

@@ -99,8 +99,13 @@ pub const FIXUPS: &[Fixup] = &[
 
 /// Runs every fix-up in order; fails when one changes a different number of places than expected.
 pub fn apply_all(spec: &mut Value) -> Result<Vec<(&'static str, usize)>, String> {
+    apply(spec, FIXUPS)
+}
+
+/// Runs `fixups` in order (another spec's list, see `specs.rs`); fails like [`apply_all`].
+pub fn apply(spec: &mut Value, fixups: &[Fixup]) -> Result<Vec<(&'static str, usize)>, String> {
     let mut report = Vec::new();
-    for fixup in FIXUPS {
+    for fixup in fixups {
         let changed = (fixup.apply)(spec);
         if changed != fixup.expected {
             return Err(format!(

@@ -25,7 +25,17 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(syn::File, usize), String>
             "crate::PipeDelimited",
             std::iter::empty(),
         );
-    let mut generator = Generator::new(&settings);
+    generate_with(spec, &settings)
+}
+
+/// [`generate`] with the given progenitor settings (the Community Training client has its own
+/// inner type and replacements, see `specs.rs`): the same panic catching, redaction and checked
+/// path segments.
+pub fn generate_with(
+    spec: &openapiv3::OpenAPI,
+    settings: &GenerationSettings,
+) -> Result<(syn::File, usize), String> {
+    let mut generator = Generator::new(settings);
 
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
@@ -61,6 +71,7 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(syn::File, usize), String>
 /// derives `Debug` as generated.
 pub const SECRET_FIELDS: &[&str] = &[
     "access_key",
+    "access_token",
     "api_token",
     "app_secret",
     "app_specific_password",

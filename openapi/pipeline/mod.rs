@@ -5,10 +5,13 @@
 //! `OUT_DIR/appcenter.rs` and (from the same syntax tree) [`app_scoped::generate`] →
 //! `OUT_DIR/app_scoped.rs`, [`client_methods::client_methods`] → `OUT_DIR/client_methods.rs`, and
 //! [`client_methods::wrap_sends`] (every builder's `send` returns `appcenter::Result`).
+//! Other specs (Community Training) run the same steps from a small config each:
+//! [`specs::generate_enabled`].
 //! Each step is a plain function over the spec (`serde_json::Value`) so it can be read, tested and
 //! reasoned about on its own. Nothing here edits generated code by hand.
 
 pub mod app_scoped;
+pub mod case_aliases;
 pub mod client_methods;
 pub mod conformance;
 pub mod exclusions;
@@ -17,6 +20,7 @@ pub mod fixups;
 pub mod generate;
 pub mod generated_code;
 pub mod path_segments;
+pub mod specs;
 pub mod supplement;
 pub mod walk;
 
