@@ -36,6 +36,10 @@ fn run() -> Result<(), String> {
     let (file, redacted) = pipeline::generate::generate(&openapi)?;
     let code = pipeline::generate::format(&file)?;
     let app_scoped = pipeline::app_scoped::generate(&file)?;
+    // Typed answers of `appcenter::mock`: only the `mock` feature compiles them, so a failure
+    // becomes a compile error of that feature alone.
+    let (mock_helpers, mock_helper_count) = pipeline::mock_helpers::generate(&file)
+        .unwrap_or_else(|why| (format!("compile_error!({why:?});\n"), 0));
     // Only tests/conformance.rs compiles this; the report says what writing it costs a build.
     let started = std::time::Instant::now();
     // A test concern must not break users' builds: a failure becomes a compile error of the
@@ -49,6 +53,7 @@ fn run() -> Result<(), String> {
     write(&out.join("appcenter.rs"), &code)?;
     write(&out.join("app_scoped.rs"), &app_scoped.code)?;
     write(&out.join("conformance_calls.rs"), &conformance_calls)?;
+    write(&out.join("mock_helpers.rs"), &mock_helpers)?;
     let mut summary = String::new();
     for (name, count) in report {
         summary.push_str(&format!("fixup {name}: {count}\n"));
@@ -72,6 +77,9 @@ fn run() -> Result<(), String> {
         enabled.join(","),
         app_scoped.methods,
         conformance_time.as_millis()
+    ));
+    summary.push_str(&format!(
+        "mock helpers (appcenter::mock): {mock_helper_count}\n"
     ));
     write(&out.join("pipeline-report.txt"), &summary)
 }

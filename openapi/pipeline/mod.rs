@@ -3,7 +3,7 @@
 //! `build.rs` runs it as: read [`SPEC_FILES`] → [`fixups::apply_all`] →
 //! [`supplement::merge`] → [`features::retain_enabled_tags`] → [`generate::generate`] →
 //! `OUT_DIR/appcenter.rs` and (from the same syntax tree) [`app_scoped::generate`] →
-//! `OUT_DIR/app_scoped.rs`.
+//! `OUT_DIR/app_scoped.rs`, [`mock_helpers::generate`] → `OUT_DIR/mock_helpers.rs`.
 //! Each step is a plain function over the spec (`serde_json::Value`) so it can be read, tested and
 //! reasoned about on its own. Nothing here edits generated code by hand.
 
@@ -14,6 +14,7 @@ pub mod features;
 pub mod fixups;
 pub mod generate;
 pub mod generated_code;
+pub mod mock_helpers;
 pub mod path_segments;
 pub mod supplement;
 pub mod walk;

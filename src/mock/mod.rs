@@ -15,15 +15,19 @@
 //!
 //! Anything not served yet can be added with wiremock on [`MockAppCenter::server`].
 
+mod helpers;
+mod on;
+mod routes;
 mod upload;
 
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{Client, ClientBuilder};
+pub use on::{Download, Mocked, On};
+use routes::{BodyKind, NotServed, Route, RouteSpec, Routes};
 pub use upload::{
     ChunkFailure, Keep, Outcome, PollFailure, Received, UPLOAD_TOKEN, digest, encoded_upload_token,
 };
@@ -33,6 +37,7 @@ use upload::{Config, Flow, FlowPaths, Shared, State, lock};
 pub struct MockAppCenter {
     server: MockServer,
     state: Shared,
+    routes: Routes,
 }
 
 impl std::fmt::Debug for MockAppCenter {
@@ -145,10 +150,24 @@ impl MockBuilder {
             }
         };
         let state: Shared = Arc::new(Mutex::new(State::new(self.config)));
-        Mock::given(method("GET"))
-            .and(path("/v0.1/user"))
-            .and(header("x-api-token", MockAppCenter::TOKEN))
-            .respond_with(ResponseTemplate::new(200).set_body_json(MockAppCenter::user()))
+        // The typed answers (`on_<operation>`) come first; `GET /v0.1/user` is one of them, so
+        // `on_users_get` replaces it.
+        let routes = Routes::default();
+        routes.add(Route {
+            spec: RouteSpec {
+                operation: "users_get",
+                method: "GET",
+                template: "/v0.1/user",
+                status: 200,
+                body: BodyKind::Json,
+            },
+            segments: vec!["v0.1".into(), "user".into()],
+            answer: ResponseTemplate::new(200).set_body_json(MockAppCenter::user()),
+            received: Default::default(),
+        });
+        Mock::given(routes.clone())
+            .respond_with(routes.clone())
+            .with_priority(1)
             .mount(&server)
             .await;
         Mock::given(FlowPaths)
@@ -158,15 +177,18 @@ impl MockBuilder {
             })
             .mount(&server)
             .await;
-        // Lowest priority: whatever carries no valid token is refused, as the service does.
+        // Lowest priority: what nothing serves is said to be so (501), not refused as
+        // unauthorized.
         Mock::given(wiremock::matchers::any())
-            .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-                "error": { "code": "Unauthorized", "message": "Unauthorized: missing or invalid X-API-Token" }
-            })))
+            .respond_with(NotServed)
             .with_priority(u8::MAX)
             .mount(&server)
             .await;
-        MockAppCenter { server, state }
+        MockAppCenter {
+            server,
+            state,
+            routes,
+        }
     }
 }
 
