@@ -150,8 +150,8 @@ fn render(helpers: &[Helper]) -> Result<String, String> {
             Body::Stream => quote! { super::routes::BodyKind::Bytes },
         };
         let doc = format!(
-            " Answers `Client::{operation}`: `{method} {template}` (success: {status}). \
-             Each path parameter matches the value given, compared after percent-decoding."
+            " Answers `Client::{operation}`: `{method} {template}`, success `{status}`.\n\n \
+             The path parameters match the values given (compared percent-decoded)."
         );
         fns.push(quote! {
             #[doc = #doc]

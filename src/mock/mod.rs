@@ -1,19 +1,44 @@
 //! An offline App Center for tests (feature `mock`): a [wiremock](https://docs.rs/wiremock)
 //! server on loopback that answers like the service and checks the `X-API-Token` header.
 //!
+//! Every operation has a typed helper, `on_<operation>(path parameters...)`, named after the
+//! [`Client`] method it answers; [`On::respond`] takes that operation's own success type, and
+//! [`On::fail`] answers with App Center's error shape. The returned [`Mocked`] records what the
+//! route received.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> appcenter::Result<()> {
-//! let mock = appcenter::mock::MockAppCenter::start().await;
-//! let user = mock.client().users_get().send().await?.into_inner();
-//! assert_eq!(user.name, "ada-lovelace");
+//! use appcenter::mock::MockAppCenter;
+//! use appcenter::types;
+//!
+//! let mock = MockAppCenter::start().await;
+//! let orgs = mock.on_organizations_list().respond(vec![types::OrganizationsListResponseItem {
+//!     display_name: "Acme".into(),
+//!     name: "acme".into(),
+//!     origin: "appcenter".into(),
+//! }]);
+//! mock.on_releases_list("acme", "rocket").fail(404, "NotFound", "no such app");
+//!
+//! let client = mock.client();
+//! let names: Vec<String> = client.organizations_list().send().await?.into_inner()
+//!     .into_iter().map(|org| org.name).collect();
+//! assert_eq!(names, ["acme"]);
+//! let err = appcenter::Error::from(
+//!     client.app("acme/rocket")?.releases_list().send().await.unwrap_err(),
+//! );
+//! assert_eq!(err.api().unwrap().kind(), appcenter::ApiErrorKind::NotFound);
+//! assert_eq!(orgs.calls(), 1);
 //! # Ok(()) }
 //! ```
 //!
-//! It also serves the whole release-upload flow (`Client::upload_release`, feature
-//! `distribute`): the API endpoints and the upload domain on the same server, with the failures of [`MockBuilder`] injected, and records what it
-//! received ([`MockAppCenter::received_file`], [`MockAppCenter::upload_domain_requests`]...).
-//!
-//! Anything not served yet can be added with wiremock on [`MockAppCenter::server`].
+//! Out of the box it serves `GET /v0.1/user` ([`MockAppCenter::user`]; `on_users_get` replaces
+//! it) and the whole release-upload flow (`Client::upload_release`, feature `distribute`), with
+//! the failures of [`MockBuilder`] injected, recording what it received
+//! ([`MockAppCenter::received_file`], [`MockAppCenter::upload_domain_requests`]...). A request no
+//! helper answered gets `501 Not Implemented` with the code `NotServedByMock` and a message naming
+//! the operation and its helper, never an auth error. Requests without [`MockAppCenter::TOKEN`]
+//! get `401` on served routes, as from the service. Anything else can be mounted with wiremock on
+//! [`MockAppCenter::server`] (a typed answer for the same request takes precedence).
 
 mod helpers;
 mod on;
