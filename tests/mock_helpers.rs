@@ -499,3 +499,34 @@ async fn billing_for_all_accounts() {
     assert!(info.aggregated_billings.is_none());
     assert_eq!(route.calls(), 1);
 }
+
+#[cfg(feature = "distribute")]
+#[tokio::test]
+async fn distribute_a_download_is_answered_with_bytes() {
+    use futures::TryStreamExt;
+    let mock = MockAppCenter::start().await;
+    let csv = "Device ID,Device Name\n00008030-001A,Ada's iPhone\n";
+    let route = mock
+        .on_devices_list_csv_format("acme", "rocket", "Beta")
+        .respond_bytes(csv, "text/csv");
+    let answer = mock
+        .client()
+        .devices_list_csv_format()
+        .owner_name("acme")
+        .app_name("rocket")
+        .distribution_group_name("Beta")
+        .send()
+        .await
+        .unwrap();
+    let bytes: Vec<u8> = answer
+        .into_inner()
+        .into_inner()
+        .try_fold(Vec::new(), |mut all, chunk| async move {
+            all.extend_from_slice(&chunk);
+            Ok(all)
+        })
+        .await
+        .unwrap();
+    assert_eq!(bytes, csv.as_bytes());
+    assert_eq!(route.calls(), 1);
+}
