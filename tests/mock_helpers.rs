@@ -151,6 +151,23 @@ async fn path_parameters_match_after_percent_decoding_and_only_their_own_values(
     assert_eq!(group.calls(), 1);
 }
 
+#[cfg(feature = "distribute")]
+#[tokio::test]
+async fn an_answer_can_be_kept_to_requests_with_a_query_parameter() {
+    let mock = MockAppCenter::start().await;
+    let everyone = mock.on_releases_list("acme", "rocket").respond(vec![]);
+    let testers = mock
+        .on_releases_list("acme", "rocket")
+        .query("scope", "tester")
+        .fail(403, "Forbidden", "testers only");
+    let app = mock.client().app("acme/rocket").unwrap();
+    let e = api_error(app.releases_list().scope("tester").send().await);
+    assert_eq!(e.message.as_deref(), Some("testers only"));
+    let all = app.releases_list().send().await.unwrap().into_inner();
+    assert!(all.is_empty());
+    assert_eq!((everyone.calls(), testers.calls()), (1, 1));
+}
+
 #[cfg(feature = "account")]
 #[tokio::test]
 async fn a_misused_status_is_an_error_answer_not_a_panic() {

@@ -187,6 +187,7 @@ impl MockBuilder {
                 body: BodyKind::Json,
             },
             segments: vec!["v0.1".into(), "user".into()],
+            query: Vec::new(),
             answer: ResponseTemplate::new(200).set_body_json(MockAppCenter::user()),
             received: Default::default(),
         });

@@ -14,14 +14,16 @@ use super::{MockAppCenter, Received};
 /// called. `T` is the operation's success type, as `send()` returns it.
 ///
 /// A request is served when its method and its path (percent-decoded, segment by segment) are
-/// the operation's with these parameters; query and body are not matched but are recorded
-/// ([`Mocked::requests`]). Requests without [`MockAppCenter::TOKEN`] get `401`, as from the
-/// service. A later answer for the same route replaces an earlier one.
+/// the operation's with these parameters, and it carries the query parameters asked for with
+/// [`On::query`]; everything it sends is recorded ([`Mocked::requests`]). Requests without
+/// [`MockAppCenter::TOKEN`] get `401`, as from the service. When several answers match a
+/// request, the latest registered wins.
 #[must_use = "nothing is served until `respond` or `fail` is called"]
 pub struct On<'m, T> {
     mock: &'m MockAppCenter,
     spec: RouteSpec,
     segments: Vec<String>,
+    query: Vec<(String, String)>,
     answer: PhantomData<fn(T)>,
 }
 
@@ -46,8 +48,16 @@ impl<'m, T> On<'m, T> {
             mock,
             spec,
             segments,
+            query: Vec::new(),
             answer: PhantomData,
         }
+    }
+
+    /// Serves only requests whose query has `name=value` (compared percent-decoded), such as
+    /// one page of a paged operation: `.query("$skip", 100)`.
+    pub fn query(mut self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.query.push((name.to_string(), value.to_string()));
+        self
     }
 
     /// Answers with App Center's error shape, `{"error": {"code": code, "message": message}}`,
@@ -67,6 +77,7 @@ impl<'m, T> On<'m, T> {
         self.mock.routes.add(Route {
             spec: self.spec,
             segments: self.segments,
+            query: self.query,
             answer,
             received: received.clone(),
         });

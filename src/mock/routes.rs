@@ -42,6 +42,8 @@ pub(crate) struct Route {
     pub(crate) spec: RouteSpec,
     /// The path's segments as the request must carry them, percent-decoded.
     pub(crate) segments: Vec<String>,
+    /// Query parameters the request must carry (name, value), percent-decoded.
+    pub(crate) query: Vec<(String, String)>,
     pub(crate) answer: ResponseTemplate,
     pub(crate) received: Recorded,
 }
@@ -60,10 +62,15 @@ impl Routes {
 
     fn find(&self, request: &Request) -> Option<Arc<Route>> {
         let segments = decoded_segments(request);
+        let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
         lock(&self.0)
             .iter()
             .rev()
-            .find(|r| r.spec.method == request.method.as_str() && r.segments == segments)
+            .find(|r| {
+                r.spec.method == request.method.as_str()
+                    && r.segments == segments
+                    && r.query.iter().all(|pair| query.contains(pair))
+            })
             .cloned()
     }
 }
