@@ -39,6 +39,10 @@ fn run() -> Result<(), String> {
     let (mut file, redacted) = pipeline::generate::generate(&openapi)?;
     let app_scoped = pipeline::app_scoped::generate(&file)?;
     let client_methods = pipeline::client_methods::client_methods(&file)?;
+    // Typed answers of `appcenter::mock`: only the `mock` feature compiles them, so a failure
+    // becomes a compile error of that feature alone.
+    let (mock_helpers, mock_helper_count) = pipeline::mock_helpers::generate(&file)
+        .unwrap_or_else(|why| (format!("compile_error!({why:?});\n"), 0));
     // Only tests/conformance.rs compiles this, and only with the test-only feature `conformance`:
     // users' builds skip it. The report says what writing it costs a build.
     let started = std::time::Instant::now();
@@ -61,6 +65,7 @@ fn run() -> Result<(), String> {
     write(&out.join("app_scoped.rs"), &app_scoped.code)?;
     write(&out.join("client_methods.rs"), &client_methods.code)?;
     write(&out.join("conformance_calls.rs"), &conformance_calls)?;
+    write(&out.join("mock_helpers.rs"), &mock_helpers)?;
     let mut summary = String::new();
     for (name, count) in report {
         summary.push_str(&format!("fixup {name}: {count}\n"));
@@ -85,6 +90,9 @@ fn run() -> Result<(), String> {
         app_scoped.methods,
         client_methods.methods,
         conformance_time.as_millis()
+    ));
+    summary.push_str(&format!(
+        "mock helpers (appcenter::mock): {mock_helper_count}\n"
     ));
     summary.push_str(&pipeline::specs::generate_enabled(out)?);
     write(&out.join("pipeline-report.txt"), &summary)

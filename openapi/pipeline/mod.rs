@@ -3,7 +3,8 @@
 //! `build.rs` runs it as: read [`SPEC_FILES`] → [`fixups::apply_all`] →
 //! [`supplement::merge`] → [`features::retain_enabled_tags`] → [`generate::generate`] →
 //! `OUT_DIR/appcenter.rs` and (from the same syntax tree) [`app_scoped::generate`] →
-//! `OUT_DIR/app_scoped.rs`, [`client_methods::client_methods`] → `OUT_DIR/client_methods.rs`, and
+//! `OUT_DIR/app_scoped.rs`, [`client_methods::client_methods`] → `OUT_DIR/client_methods.rs`,
+//! [`mock_helpers::generate`] → `OUT_DIR/mock_helpers.rs`, and
 //! [`client_methods::wrap_sends`] (every builder's `send` returns `appcenter::Result`).
 //! Other specs (Community Training) run the same steps from a small config each:
 //! [`specs::generate_enabled`].
@@ -19,6 +20,7 @@ pub mod features;
 pub mod fixups;
 pub mod generate;
 pub mod generated_code;
+pub mod mock_helpers;
 pub mod path_segments;
 pub mod specs;
 pub mod supplement;

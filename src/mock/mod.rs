@@ -1,22 +1,51 @@
 //! An offline App Center for tests (feature `mock`): a [wiremock](https://docs.rs/wiremock)
 //! server on loopback that answers like the service and checks the `X-API-Token` header.
 //!
+//! Every operation has a typed helper, `on_<operation>(path parameters...)`, named after the
+//! [`Client`] method it answers; [`On::respond`] takes that operation's own success type, and
+//! [`On::fail`] answers with App Center's error shape. The returned [`Mocked`] records what the
+//! route received.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> appcenter::Result<()> {
-//! let mock = appcenter::mock::MockAppCenter::start().await;
-//! let user = mock.client().users_get().send().await?.into_inner();
-//! assert_eq!(user.name, "ada-lovelace");
+//! use appcenter::mock::MockAppCenter;
+//! use appcenter::types;
+//!
+//! let mock = MockAppCenter::start().await;
+//! let orgs = mock.on_organizations_list().respond(vec![types::OrganizationsListResponseItem {
+//!     display_name: "Acme".into(),
+//!     name: "acme".into(),
+//!     origin: "appcenter".into(),
+//! }]);
+//! mock.on_releases_list("acme", "rocket").fail(404, "NotFound", "no such app");
+//!
+//! let client = mock.client();
+//! let names: Vec<String> = client.organizations_list().send().await?.into_inner()
+//!     .into_iter().map(|org| org.name).collect();
+//! assert_eq!(names, ["acme"]);
+//! let err = appcenter::Error::from(
+//!     client.app("acme/rocket")?.releases_list().send().await.unwrap_err(),
+//! );
+//! assert_eq!(err.api().unwrap().kind(), appcenter::ApiErrorKind::NotFound);
+//! assert_eq!(orgs.calls(), 1);
 //! # Ok(()) }
 //! ```
 //!
-//! It also serves the whole release-upload flow (`Client::upload_release`, feature
-//! `distribute`): the API endpoints, and the upload domain on a server of its own (another
-//! origin, as on the real service, refusing `X-API-Token` as it has no business there), with the
-//! failures of [`MockBuilder`] injected, and records what it received
-//! ([`MockAppCenter::received_file`], [`MockAppCenter::upload_domain_requests`]...).
-//!
-//! Anything not served yet can be added with wiremock on [`MockAppCenter::server`].
+//! Out of the box it serves `GET /v0.1/user` ([`MockAppCenter::user`]; `on_users_get` replaces
+//! it) and the whole release-upload flow (`Client::upload_release`, feature `distribute`): the
+//! API endpoints, and the upload domain on a server of its own (another origin, as on the real
+//! service, refusing `X-API-Token` as it has no business there), with the failures of
+//! [`MockBuilder`] injected, recording what it received ([`MockAppCenter::received_file`],
+//! [`MockAppCenter::upload_domain_requests`]...). With feature `crash`, [`MockSymbols`] adds the
+//! symbol-upload flow and an Azure-like blob host. A request no helper answered gets
+//! `501 Not Implemented` with the code `NotServedByMock` and a message naming the operation and
+//! its helper, never an auth error. Requests without [`MockAppCenter::TOKEN`] get `401` on served
+//! routes, as from the service. Anything else can be mounted with wiremock on
+//! [`MockAppCenter::server`] (a typed answer for the same request takes precedence).
 
+mod helpers;
+mod on;
+mod routes;
 #[cfg(feature = "crash")]
 mod symbols;
 mod upload;
@@ -24,12 +53,13 @@ mod upload;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{Client, ClientBuilder};
 #[cfg(feature = "crash")]
 pub use symbols::{BlobFailure, MockSymbols, MockSymbolsBuilder, SAS_SIGNATURE, SymbolOutcome};
+pub use on::{Download, Mocked, On};
+use routes::{BodyKind, NotServed, Route, RouteSpec, Routes};
 pub use upload::{
     ChunkFailure, Keep, Outcome, PollFailure, Received, UPLOAD_TOKEN, digest, encoded_upload_token,
 };
@@ -40,6 +70,7 @@ pub struct MockAppCenter {
     server: MockServer,
     upload_domain: MockServer,
     state: Shared,
+    routes: Routes,
 }
 
 impl std::fmt::Debug for MockAppCenter {
@@ -170,10 +201,25 @@ impl MockBuilder {
         let keep = self.config.keep;
         let state: Shared = Arc::new(Mutex::new(State::new(self.config)));
         let upload_domain = upload::serve_upload_domain(&state, keep).await;
-        Mock::given(method("GET"))
-            .and(path("/v0.1/user"))
-            .and(header("x-api-token", MockAppCenter::TOKEN))
-            .respond_with(ResponseTemplate::new(200).set_body_json(MockAppCenter::user()))
+        // The typed answers (`on_<operation>`) come first; `GET /v0.1/user` is one of them, so
+        // `on_users_get` replaces it.
+        let routes = Routes::default();
+        routes.add(Route {
+            spec: RouteSpec {
+                operation: "users_get",
+                method: "GET",
+                template: "/v0.1/user",
+                status: 200,
+                body: BodyKind::Json,
+            },
+            segments: vec!["v0.1".into(), "user".into()],
+            query: Vec::new(),
+            answer: ResponseTemplate::new(200).set_body_json(MockAppCenter::user()),
+            received: Default::default(),
+        });
+        Mock::given(routes.clone())
+            .respond_with(routes.clone())
+            .with_priority(1)
             .mount(&server)
             .await;
         Mock::given(FlowPaths {
@@ -184,11 +230,10 @@ impl MockBuilder {
         })
         .mount(&server)
         .await;
-        // Lowest priority: whatever carries no valid token is refused, as the service does.
+        // Lowest priority: what nothing serves is said to be so (501), not refused as
+        // unauthorized.
         Mock::given(wiremock::matchers::any())
-            .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-                "error": { "code": "Unauthorized", "message": "Unauthorized: missing or invalid X-API-Token" }
-            })))
+            .respond_with(NotServed)
             .with_priority(u8::MAX)
             .mount(&server)
             .await;
@@ -196,6 +241,7 @@ impl MockBuilder {
             server,
             upload_domain,
             state,
+            routes,
         }
     }
 }
