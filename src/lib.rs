@@ -34,7 +34,7 @@
 //! # async fn run() -> appcenter::Result<()> {
 //! let client = appcenter::Client::from_env()?;
 //! let user = client.users_get().send().await?.into_inner();
-//! println!("{} ({}) <{}>", user.display_name, user.name, user.email);
+//! println!("{} <{}>", user.name, user.email.unwrap_or_default());
 //! # Ok(()) }
 //! ```
 
@@ -61,7 +61,9 @@ pub mod mock;
 pub mod pagination;
 mod path_segment;
 mod pipe_delimited;
+mod redact;
 mod retry;
+mod tolerant;
 mod transport;
 #[cfg(feature = "distribute")]
 pub mod upload;

@@ -14,7 +14,9 @@ pub mod features;
 pub mod fixups;
 pub mod generate;
 pub mod generated_code;
+pub mod null_lists;
 pub mod path_segments;
+pub mod redact;
 pub mod supplement;
 pub mod walk;
 

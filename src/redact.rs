@@ -1,0 +1,118 @@
+//! `Debug` of URL fields in generated types (see `openapi/pipeline/redact.rs`): the value is
+//! printed with the values of its secret query parameters replaced by `<redacted>`, so an Azure
+//! SAS URL shows its host, path and expiry but never its signature.
+
+use std::fmt;
+
+/// Query parameters whose value is a secret: a SAS `sig`, and any name containing one of these.
+const SECRET_PARAMS: &[&str] = &[
+    "sig",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "key",
+    "signature",
+    "code",
+    "sas",
+];
+
+/// Prints the wrapped value's `Debug` with secret query values replaced by `<redacted>`.
+pub(crate) struct Url<'a, T: ?Sized>(pub(crate) &'a T);
+
+impl<T: fmt::Debug + ?Sized> fmt::Debug for Url<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&scrub(&format!("{:?}", self.0)))
+    }
+}
+
+/// `text` with the value of every `name=value` (also percent-encoded: `name%3Dvalue`) whose name
+/// follows `?`, `&` (or `%3F`, `%26`) and is secret replaced by `<redacted>`.
+pub(crate) fn scrub(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let eq_len = if bytes[i] == b'=' {
+            1
+        } else if bytes[i..].len() >= 3 && bytes[i..i + 3].eq_ignore_ascii_case(b"%3d") {
+            3
+        } else {
+            0
+        };
+        if eq_len == 0 {
+            i += 1;
+            continue;
+        }
+        let name_start = text[..i]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+            .map_or(0, |p| {
+                p + text[p..].chars().next().map_or(1, char::len_utf8)
+            });
+        let mut name = &text[name_start..i];
+        let before = &bytes[..name_start];
+        let mut after_separator = before.ends_with(b"?") || before.ends_with(b"&");
+        // `%3F` / `%26` (encoded `?` / `&`): the scan above stopped at the `%`.
+        if before.ends_with(b"%")
+            && name.len() > 2
+            && (name[..2].eq_ignore_ascii_case("3f") || name[..2].eq_ignore_ascii_case("26"))
+        {
+            name = &name[2..];
+            after_separator = true;
+        }
+        let value_start = i + eq_len;
+        if !name.is_empty() && after_separator && is_secret_param(name) {
+            let rest = &text[value_start..];
+            let mut end = rest
+                .find(|c: char| {
+                    matches!(c, '&' | '"' | '\'' | '#' | ',' | ')' | '\\' | '<' | '>')
+                        || c.is_whitespace()
+                })
+                .unwrap_or(rest.len());
+            if let Some(encoded_amp) = rest[..end].to_ascii_lowercase().find("%26") {
+                end = encoded_amp;
+            }
+            out.push_str(&text[copied..value_start]);
+            out.push_str("<redacted>");
+            copied = value_start + end;
+            i = copied;
+        } else {
+            i = value_start;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+fn is_secret_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_PARAMS.iter().any(|p| name.contains(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_query_values_are_hidden_and_the_rest_kept() {
+        let url = "https://acct.blob.core.windows.net:443/c/b?sv=2020-08-04&se=2026-01-01&sr=b&sp=w&sig=CANARY%2Bsig%3D";
+        let shown = scrub(&format!("{url:?}"));
+        assert!(!shown.contains("CANARY"), "{shown}");
+        assert!(shown.contains("sv=2020-08-04&se=2026-01-01&sr=b&sp=w&sig=<redacted>"));
+        assert_eq!(
+            scrub("Some(\"https://x/y?token=CANARY&a=1\")"),
+            "Some(\"https://x/y?token=<redacted>&a=1\")"
+        );
+        // Percent-encoded inside another URL.
+        let nested = scrub("https%3A%2F%2Fh%2Fp%3Fsig%3DCANARY%26sv%3D1");
+        assert!(!nested.contains("CANARY"), "{nested}");
+        assert!(nested.ends_with("%26sv%3D1"));
+        // Not a query parameter: left alone.
+        assert_eq!(scrub("a=b token=c"), "a=b token=c");
+        assert_eq!(
+            scrub("https://x/?url_encoded_token=CANARY"),
+            "https://x/?url_encoded_token=<redacted>"
+        );
+    }
+}
