@@ -239,5 +239,45 @@ mod tests {
         assert_eq!((e.status, e.raw, e.message), (503, None, None));
         let e = n(500, &"x".repeat(RAW_LIMIT * 2));
         assert_eq!(e.raw.unwrap().len(), RAW_LIMIT);
+        assert_eq!(e.message.unwrap().chars().count(), SHORT_TEXT_LIMIT + 1);
+    }
+
+    #[test]
+    fn page_texts() {
+        assert_eq!(
+            short_text("<html><head><title>Error</title></head><body><pre>Cannot GET /x</pre></body></html>")
+                .as_deref(),
+            Some("Cannot GET /x")
+        );
+        assert_eq!(
+            short_text("<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>")
+                .as_deref(),
+            Some("502 Bad Gateway")
+        );
+        assert_eq!(
+            short_text("<p>a &amp; b</p>\n\n <p>c</p>").as_deref(),
+            Some("a & b c")
+        );
+        assert_eq!(short_text("<br/>"), None);
+        // Multi-byte text is cut on a character boundary.
+        let long = "é".repeat(SHORT_TEXT_LIMIT + 5);
+        assert_eq!(
+            short_text(&long).unwrap().chars().count(),
+            SHORT_TEXT_LIMIT + 1
+        );
+    }
+
+    #[test]
+    fn build_service_id_is_a_correlation_id_only_beside_a_message() {
+        let e = n(
+            404,
+            r#"{"id":"06cae000-247e-49eb-b3bb-628fa0ad2351","message":"Not Found"}"#,
+        );
+        assert_eq!(
+            e.correlation_id.as_deref(),
+            Some("06cae000-247e-49eb-b3bb-628fa0ad2351")
+        );
+        let e = n(400, r#"{"id":"not an id","message":"x"}"#);
+        assert_eq!(e.correlation_id, None);
     }
 }

@@ -134,12 +134,11 @@ fn holds_no_text(ty: &syn::Type) -> bool {
     if SCALARS.contains(&name.as_str()) {
         return true;
     }
-    if name == "Option" || name == "Result" {
-        if let syn::PathArguments::AngleBracketed(args) = &last.arguments
-            && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
-        {
-            return holds_no_text(inner);
-        }
+    if (name == "Option" || name == "Result")
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        return holds_no_text(inner);
     }
     false
 }
