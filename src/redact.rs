@@ -115,4 +115,24 @@ mod tests {
             "https://x/?url_encoded_token=<redacted>"
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_scrubbed_without_panicking(text in "\\PC*") {
+            let shown = scrub(&text);
+            if !text.contains('=') && !text.to_ascii_lowercase().contains("%3d") {
+                proptest::prop_assert_eq!(shown, text);
+            }
+        }
+
+        #[test]
+        fn a_planted_signature_never_shows(
+            prefix in "[a-z0-9/._-]{0,20}",
+            secret in "[A-Za-z0-9%+/]{1,30}",
+            rest in "(&[a-z]{1,5}=[a-z0-9]{0,5}){0,3}",
+        ) {
+            let url = format!("https://h/{prefix}?sv=1&sig=CANARY{secret}{rest}");
+            proptest::prop_assert!(!scrub(&url).contains("CANARY"));
+        }
+    }
 }
