@@ -4,7 +4,8 @@
 //! The rule, on the Rust name of each named field of every generated struct (types, their
 //! builders and the operation builders alike):
 //! - **secret**: the name contains one of [`SECRET_WORDS`] (`token`, `secret`, `password`, `key`,
-//!   `sas`, `connection_string`, `signature`, and the spellings `passwd`/`authcode`): `Debug`
+//!   `sas`, `connection_string`, `signature`, `credential`, the spellings `passwd`/`authcode`/
+//!   `auth_code`, and encoded certificates such as `cert_encoded`): `Debug`
 //!   prints `<redacted>` instead of the value. Exceptions: a field whose type cannot hold text
 //!   (`bool`, numbers: `can_change_password`, `sas_url_expired`), and the names on
 //!   [`HARMLESS`], each with the reason it is not a secret.
@@ -32,6 +33,12 @@ pub const SECRET_WORDS: &[&str] = &[
     "connection_string",
     "signature",
     "authcode",
+    "auth_code",
+    "credential",
+    // Encoded certificates: a `.p12` with its private key.
+    "cert_encoded",
+    "certificate_encoded",
+    "base64_certificate",
 ];
 
 /// Words that make a field a URL whose secret query parameters are hidden.
