@@ -84,9 +84,14 @@ fn run() -> Result<(), String> {
     }
     summary.push_str(&format!(
         "features: {}\nleft out by features: {dropped_ops} operations, {dropped_schemas} schemas\n\
-         structs with redacted Debug: {redacted}\nAppClient methods: {}\nClient methods: {}; builders whose send returns appcenter::Result: {wrapped}\n\
+         structs with redacted Debug: {}; fields redacted {}, URL fields scrubbed {}, \
+         harmless matches kept {}\nAppClient methods: {}\nClient methods: {}; builders whose send returns appcenter::Result: {wrapped}\n\
          conformance calls (tests/conformance.rs, feature `conformance`) derived in {} ms\n",
         enabled.join(","),
+        redacted.structs,
+        redacted.secret_fields,
+        redacted.url_fields,
+        redacted.allowed,
         app_scoped.methods,
         client_methods.methods,
         conformance_time.as_millis()

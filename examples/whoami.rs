@@ -36,8 +36,11 @@ async fn run() -> appcenter::Result<()> {
         (mock.client(), Some(mock))
     };
     let user = client.users_get().send().await?.into_inner();
-    println!("display name: {}", user.display_name);
+    // An answer may leave out anything but the user's name (see the fix-up
+    // `answers_may_omit_non_identity_fields`).
+    let or_dash = |field: &Option<String>| field.clone().unwrap_or_else(|| "-".into());
+    println!("display name: {}", or_dash(&user.display_name));
     println!("name:         {}", user.name);
-    println!("email:        {}", user.email);
+    println!("email:        {}", or_dash(&user.email));
     Ok(())
 }

@@ -25,7 +25,7 @@ pub const BASE_URL_ENV: &str = "APPCENTER_BASE_URL";
 /// # async fn run() -> appcenter::Result<()> {
 /// let client = appcenter::Client::from_env()?;
 /// let user = client.users_get().send().await?.into_inner();
-/// println!("{} <{}>", user.display_name, user.email);
+/// println!("{} <{}>", user.name, user.email.unwrap_or_default());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -44,11 +44,11 @@ mod operation;
 pub mod pagination;
 mod path_segment;
 mod pipe_delimited;
-#[cfg(feature = "crash")]
 mod redact;
 mod retry;
 #[cfg(feature = "crash")]
 pub mod symbols;
+mod tolerant;
 mod transport;
 #[cfg(feature = "distribute")]
 pub mod upload;

@@ -76,5 +76,5 @@ fn with_every_area_the_handle_has_every_app_operation_of_the_spec() {
         }
     }
     assert_eq!(app_client_methods().len(), expected);
-    assert_eq!(expected, 268 + 3);
+    assert_eq!(expected, 268 + 5);
 }

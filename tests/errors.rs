@@ -114,12 +114,16 @@ async fn the_gateway_shape() {
 }
 
 #[tokio::test]
-async fn an_html_page_is_kept_raw() {
+async fn an_html_page_is_kept_raw_with_its_title_as_message() {
     let page = "<html><head><title>503 Service Unavailable</title></head><body>down</body></html>";
-    let (_, api) = error_for(503, page, "text/html").await;
+    let (err, api) = error_for(503, page, "text/html").await;
     assert_eq!(api.kind(), ApiErrorKind::ServerError);
     assert_eq!(api.raw.as_deref(), Some(page));
-    assert_eq!((api.code, api.message), (None, None));
+    assert_eq!(
+        (api.code, api.message.as_deref()),
+        (None, Some("503 Service Unavailable"))
+    );
+    assert!(!err.to_string().contains("<html>"), "{err}");
 }
 
 #[tokio::test]

@@ -118,3 +118,123 @@ fn only_enums_that_answers_alone_use_are_opened() {
     assert!(schemas["App"]["properties"]["count"].get("enum").is_some());
     assert_eq!(changed, 3);
 }
+
+#[test]
+fn answers_keep_only_identity_required_and_requests_keep_everything() {
+    let mut spec = json!({
+        "paths": {
+            "/releases": {
+                "get": { "responses": { "200": body("Release") } },
+                "post": {
+                    "requestBody": { "content": { "application/json": { "schema": {
+                        "$ref": "#/components/schemas/NewRelease"
+                    } } } },
+                    "responses": { "201": body("Shared") }
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Release": {
+                    "type": "object",
+                    "properties": {
+                        "id": { "type": "integer" }, "name": { "type": "string" },
+                        "error_group_id": { "type": "string" }, "version": { "type": "string" },
+                        "app_icon_url": { "type": "string" },
+                        "config": { "$ref": "#/components/schemas/Config" },
+                        "owner": {
+                            "type": "object",
+                            "properties": { "email": { "type": "string" }, "name": { "type": "string" } },
+                            "required": ["email", "name"]
+                        }
+                    },
+                    "required": ["id", "name", "error_group_id", "version", "app_icon_url"]
+                },
+                "Config": {
+                    "type": "object",
+                    "discriminator": { "propertyName": "type" },
+                    "properties": { "type": { "type": "string" }, "url": { "type": "string" } },
+                    "required": ["type", "url"]
+                },
+                "NewRelease": {
+                    "type": "object",
+                    "properties": { "version": { "type": "string" }, "shared": { "$ref": "#/components/schemas/Shared" } },
+                    "required": ["version"]
+                },
+                "Shared": {
+                    "type": "object",
+                    "properties": { "state": { "type": "string" } },
+                    "required": ["state"]
+                }
+            }
+        }
+    });
+
+    let changed = run("answers_may_omit_non_identity_fields", &mut spec);
+
+    let schemas = &spec["components"]["schemas"];
+    // Answers: identity (`id`, `name`, `*_id`, a discriminator) stays required, nothing else.
+    assert_eq!(
+        schemas["Release"]["required"],
+        json!(["id", "name", "error_group_id"])
+    );
+    assert_eq!(
+        schemas["Release"]["properties"]["owner"]["required"],
+        json!(["name"])
+    );
+    assert_eq!(schemas["Config"]["required"], json!(["type"]));
+    // Requests, and schemas shared with requests, keep every required field.
+    assert_eq!(schemas["NewRelease"]["required"], json!(["version"]));
+    assert_eq!(schemas["Shared"]["required"], json!(["state"]));
+    assert_eq!(changed, 4);
+}
+
+#[test]
+fn subtypes_of_subtypes_add_their_fields_to_the_base() {
+    let mut spec = json!({
+        "paths": {},
+        "components": {
+            "schemas": {
+                "Export": {
+                    "type": "object",
+                    "discriminator": { "propertyName": "type" },
+                    "properties": { "type": { "type": "string", "enum": ["blob_connection_string"] } },
+                    "required": ["type"]
+                },
+                "Blob": {
+                    "x-ms-discriminator-value": "blob",
+                    "allOf": [{ "$ref": "#/components/schemas/Export" }],
+                    "properties": { "path_format": { "type": "string" } }
+                },
+                "BlobConnection": {
+                    "x-ms-discriminator-value": "blob_connection_string",
+                    "allOf": [{ "$ref": "#/components/schemas/Blob" }],
+                    "properties": { "connection_string": { "type": "string" } },
+                    "required": ["connection_string"]
+                },
+                "Unrelated": {
+                    "allOf": [{ "$ref": "#/components/schemas/Other" }],
+                    "properties": { "secret": { "type": "string" } }
+                },
+                "Other": { "type": "object", "properties": {} }
+            }
+        }
+    });
+
+    let changed = run("polymorphic_subtype_fields_on_base", &mut spec);
+
+    let base = &spec["components"]["schemas"]["Export"];
+    let mut fields: Vec<&String> = base["properties"].as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(fields, ["connection_string", "path_format", "type"]);
+    assert_eq!(
+        base["properties"]["connection_string"]["description"],
+        "(with `type` `blob_connection_string`)"
+    );
+    assert_eq!(base["required"], json!(["type"]));
+    assert_eq!(
+        base["properties"]["type"]["enum"],
+        json!(["blob_connection_string", "blob"])
+    );
+    assert_eq!(changed, 1);
+}

@@ -125,6 +125,54 @@ async fn an_export_configuration_subtype_is_sent_and_read_with_its_fields() {
     assert_eq!(configuration.subscription_id.as_deref(), Some("sub-42"));
 }
 
+/// `ExportConfigurationBlobStorageConnectionString` inherits from `ExportConfiguration` through
+/// `ExportBlobConfiguration`: a subtype of a subtype, whose fields reach the base too.
+#[cfg(feature = "export")]
+#[tokio::test]
+async fn a_blob_export_with_a_connection_string_is_sent_and_read() {
+    let connection = "DefaultEndpointsProtocol=https;AccountName=contoso;AccountKey=k3y==";
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v0.1/apps/contoso/my-app/export_configurations"))
+        .and(body_json(json!({
+            "type": "blob_storage_connection_string",
+            "connection_string": connection,
+            "blob_path_format_kind": "WithAppId",
+            "export_entities": ["crashes"]
+        })))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({
+            "id": "e-2", "export_type": "BlobStorage", "creation_time": "2024-05-06T07:08:09Z",
+            "state": "Enabled", "export_entities": ["crashes"],
+            "export_configuration": {
+                "type": "blob_storage_connection_string", "connection_string": connection,
+                "blob_path_format_kind": "WithAppId"
+            }
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let result = client(&server)
+        .export_configurations_create()
+        .owner_name("contoso")
+        .app_name("my-app")
+        .body_map(|b| {
+            b.type_(types::ExportConfigurationType::BlobStorageConnectionString)
+                .connection_string(Some(connection.to_string()))
+                .blob_path_format_kind(Some(
+                    types::ExportConfigurationBlobPathFormatKind::WithAppId,
+                ))
+                .export_entities(vec![types::ExportEntity::Crashes])
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let configuration = result.export_configuration.unwrap();
+    assert_eq!(configuration.connection_string.as_deref(), Some(connection));
+    assert!(!format!("{configuration:?}").contains("k3y=="));
+}
+
 #[cfg(feature = "alerting")]
 #[tokio::test]
 async fn bug_tracker_settings_are_read_with_their_subtype_fields() {

@@ -56,7 +56,7 @@ async fn users_get() {
     })).await;
     let user: types::UserProfileResponse = client.users_get().send().await.unwrap().into_inner();
     assert_eq!(
-        (user.name.as_str(), user.email.as_str()),
+        (user.name.as_str(), user.email.as_deref().unwrap()),
         ("ada", "ada@example.com")
     );
     assert_eq!(user.can_change_password, Some(false));
@@ -74,10 +74,10 @@ async fn apps_get() {
         .unwrap()
         .into_inner();
     assert_eq!(got.name, "my-app");
-    assert_eq!(got.display_name, "My Android App");
-    assert_eq!(got.owner.name, "contoso");
-    assert_eq!(got.os.to_string(), "Android");
-    assert_eq!(got.platform.to_string(), "Java");
+    assert_eq!(got.display_name.as_deref(), Some("My Android App"));
+    assert_eq!(got.owner.unwrap().name, "contoso");
+    assert_eq!(got.os.as_deref(), Some("Android"));
+    assert_eq!(got.platform.as_deref(), Some("Java"));
 }
 
 #[tokio::test]
@@ -86,7 +86,10 @@ async fn apps_list() {
     let apps: Vec<types::AppResponse> = client.apps_list().send().await.unwrap().into_inner();
     let names: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["one", "two"]);
-    assert_eq!(apps[1].owner.display_name, "Contoso");
+    assert_eq!(
+        apps[1].owner.as_ref().unwrap().display_name.as_deref(),
+        Some("Contoso")
+    );
 }
 
 #[tokio::test]
@@ -106,7 +109,7 @@ async fn releases_list() {
         .unwrap()
         .into_inner();
     assert_eq!(releases[0].id, 42);
-    assert_eq!(releases[0].short_version, "2.4.1");
+    assert_eq!(releases[0].short_version.as_deref(), Some("2.4.1"));
     assert_eq!(
         releases[0].destinations[0].name.as_deref(),
         Some("Beta testers")
@@ -131,7 +134,7 @@ async fn distribution_groups_list() {
         .unwrap()
         .into_inner();
     assert_eq!(groups[0].name, "QA / Beta");
-    assert!(!groups[0].is_public);
+    assert_eq!(groups[0].is_public, Some(false));
 }
 
 #[tokio::test]
@@ -169,9 +172,15 @@ async fn symbol_uploads_create() {
         begin.symbol_upload_id,
         "5e6f7a8b-0000-4000-8000-123456789abc"
     );
-    assert!(begin.upload_url.starts_with("https://upload.example"));
+    assert!(
+        begin
+            .upload_url
+            .as_deref()
+            .unwrap()
+            .starts_with("https://upload.example")
+    );
     assert_eq!(
-        begin.expiration_date.to_rfc3339(),
+        begin.expiration_date.unwrap().to_rfc3339(),
         "2024-05-02T09:00:00+00:00"
     );
 }
@@ -259,8 +268,11 @@ async fn builds_list_branches() {
         .await
         .unwrap()
         .into_inner();
-    assert!(branches[0].configured);
-    assert_eq!(branches[0].last_build.as_ref().unwrap().result, "succeeded");
+    assert_eq!(branches[0].configured, Some(true));
+    assert_eq!(
+        branches[0].last_build.as_ref().unwrap().result.as_deref(),
+        Some("succeeded")
+    );
 }
 
 #[tokio::test]
@@ -319,7 +331,7 @@ async fn export_configurations_list() {
         .unwrap()
         .into_inner();
     assert_eq!(page.values[0].id, "e-1");
-    assert_eq!(page.values[0].state.to_string(), "Enabled");
+    assert_eq!(page.values[0].state.as_deref(), Some("Enabled"));
 }
 
 #[tokio::test]
@@ -338,8 +350,8 @@ async fn gdpr_export_status() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(status.status.to_string(), "Queued");
-    assert_eq!(status.message, "queued");
+    assert_eq!(status.status.as_deref(), Some("Queued"));
+    assert_eq!(status.message.as_deref(), Some("queued"));
 }
 
 #[tokio::test]
@@ -353,7 +365,7 @@ async fn alerting_user_email_settings() {
         .await
         .unwrap()
         .into_inner();
-    assert!(settings.enabled);
+    assert_eq!(settings.enabled, Some(true));
     assert_eq!(settings.settings.len(), 1);
 }
 
@@ -370,7 +382,7 @@ async fn mbaas_identity_users() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(users.value[0].display_name, "Ada");
+    assert_eq!(users.value[0].display_name.as_deref(), Some("Ada"));
 }
 
 #[tokio::test]

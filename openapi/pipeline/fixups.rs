@@ -95,6 +95,11 @@ pub const FIXUPS: &[Fixup] = &[
         expected: 83,
         apply: open_response_enums,
     },
+    Fixup {
+        name: "answers_may_omit_non_identity_fields",
+        expected: 263,
+        apply: answers_may_omit_non_identity_fields,
+    },
 ];
 
 /// Runs every fix-up in order; fails when one changes a different number of places than expected.
@@ -467,6 +472,63 @@ fn open_response_enums(spec: &mut Value) -> usize {
     changed
 }
 
+/// Tolerant decoding of answers, part 2: the live service leaves out properties the spec marks
+/// required (a release's `app_icon_url` and `release_notes`, a pending group member's everything
+/// but `email`) and sends `null` where the spec declares no nullability (an app's `description`,
+/// a release's `min_os`, a running test's `exit_code`). A required Rust field fails the whole
+/// answer on either.
+///
+/// The rule: in every schema only answers use (as for [`open_response_enums`]), a required
+/// property stays required only if it is the object's identity ([`is_identity`]: `id`, `name`
+/// and `<thing>_id`, what the API addresses objects by; or the discriminator of a polymorphic
+/// type, which says what the object is); every other one becomes optional. An
+/// optional scalar or object is generated as `Option<T>`, which decodes both absent and `null` as
+/// `None`; an optional list or map is generated as a `Vec`/map that is empty when absent, and
+/// when `null` (the generation step `null_lists.rs`). Requests are untouched: what the crate sends
+/// keeps every required field required.
+///
+/// What it trades: ergonomics for tolerance. Callers write `release.version.as_deref()` instead
+/// of `&release.version`, and cannot tell "the service left it out" from "it is null" (neither
+/// carries a value). In return no answer fails as a whole because one field the caller may never
+/// read is missing or `null`, and nothing is invented: defaulting a missing `exit_code` to 0 would
+/// report a running test as passed. Returns the properties made optional.
+fn answers_may_omit_non_identity_fields(spec: &mut Value) -> usize {
+    let mut changed = 0;
+    for_each_response_only_schema(spec, &mut |node| {
+        changed += relax_required(node);
+    });
+    changed
+}
+
+/// Whether a property is an object's identity: what App Center's paths and other objects
+/// address it by. `id`, `name` (`/apps/{owner_name}/{app_name}`, `/distribution_groups/{name}`)
+/// and the `<thing>_id`s (`crash_group_id`, `symbol_upload_id`, and camelCase `errorGroupId`).
+pub fn is_identity(property: &str) -> bool {
+    property == "id" || property == "name" || property.ends_with("_id") || property.ends_with("Id")
+}
+
+/// Keeps only identity properties in `required`; returns how many were removed.
+fn relax_required(node: &mut Map<String, Value>) -> usize {
+    let discriminator = node
+        .get("discriminator")
+        .and_then(|d| d.get("propertyName"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let Some(Value::Array(required)) = node.get_mut("required") else {
+        return 0;
+    };
+    let before = required.len();
+    required.retain(|name| {
+        name.as_str()
+            .is_some_and(|n| is_identity(n) || Some(n) == discriminator.as_deref())
+    });
+    let removed = before - required.len();
+    if required.is_empty() {
+        node.remove("required");
+    }
+    removed
+}
+
 /// Replaces a closed string enum by a string that documents the known values.
 fn open_enum(node: &mut Map<String, Value>) -> bool {
     let Some(Value::Array(values)) = node.get("enum") else {
@@ -592,7 +654,8 @@ fn closure(spec: &Value, mut pending: Vec<String>) -> BTreeSet<String> {
 /// connections. Operations name only the base, so the generated type has only the base's fields:
 /// subtype fields could be neither sent nor read.
 ///
-/// Add every subtype's fields to its base as optional fields (documented with the discriminator
+/// Add every subtype's fields (of direct subtypes and of their subtypes, see [`subtypes_of`]) to
+/// its base as optional fields (documented with the discriminator
 /// value they belong to), and add the subtypes' discriminator values to the base's enum where
 /// it lacks them. A field that two subtypes declare differently becomes untyped JSON
 /// (`serde_json::Value`). This rather than `oneOf` variants, because the spec's subtypes do not
@@ -616,15 +679,7 @@ fn polymorphic_subtype_fields_on_base(spec: &mut Value) -> usize {
         else {
             continue;
         };
-        let reference = json!({ "$ref": format!("#/components/schemas/{base_name}") });
-        let subtypes: Vec<(&String, &Value)> = snapshot
-            .iter()
-            .filter(|(_, s)| {
-                s.get("allOf")
-                    .and_then(Value::as_array)
-                    .is_some_and(|parts| parts.contains(&reference))
-            })
-            .collect();
+        let subtypes = subtypes_of(&snapshot, base_name);
         if subtypes.is_empty() {
             continue;
         }
@@ -690,6 +745,39 @@ fn polymorphic_subtype_fields_on_base(spec: &mut Value) -> usize {
         changed += 1;
     }
     changed
+}
+
+/// Every schema that inherits from `base` through `allOf`, directly or through other subtypes
+/// (`ExportConfigurationBlobStorageConnectionString` → `ExportBlobConfiguration` →
+/// `ExportConfiguration`), in the order found: direct subtypes first, then theirs.
+fn subtypes_of<'a>(schemas: &'a Map<String, Value>, base: &str) -> Vec<(&'a String, &'a Value)> {
+    let extends = |schema: &Value, parent: &str| {
+        let reference = json!({ "$ref": format!("#/components/schemas/{parent}") });
+        schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .is_some_and(|parts| parts.contains(&reference))
+    };
+    let mut found: Vec<(&String, &Value)> = Vec::new();
+    let mut next = 0;
+    while next <= found.len() {
+        let parent = if next == 0 {
+            base
+        } else {
+            found[next - 1].0.as_str()
+        };
+        next += 1;
+        let children: Vec<(&String, &Value)> = schemas
+            .iter()
+            .filter(|(name, schema)| {
+                name.as_str() != base
+                    && !found.iter().any(|(n, _)| n == name)
+                    && extends(schema, parent)
+            })
+            .collect();
+        found.extend(children);
+    }
+    found
 }
 
 /// Replaces inline copies of polymorphic bases in paths and request bodies by `$ref`s. A copy is

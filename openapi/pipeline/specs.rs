@@ -101,7 +101,7 @@ fn generate_one(config: &SpecConfig, out: &Path) -> Result<String, String> {
 
     let mut report = format!(
         "{}: {} structs with redacted Debug, {} case aliases, {wrapped} sends returning appcenter::Result\n",
-        config.input, redacted, aliases.added
+        config.input, redacted.structs, aliases.added
     );
     for (name, count) in applied {
         report.push_str(&format!("{} fixup {name}: {count}\n", config.feature));

@@ -1,6 +1,10 @@
 //! Merges `openapi/supplement.openapi.json` into the mended spec: operations App Center serves
 //! but its published description leaves out (the release-upload endpoints the official CLI calls
-//! by hand), so they are typed and generated like the rest.
+//! by hand, a distribution group's public releases, externally hosted releases), so they are
+//! typed and generated like the rest. Supplement operations may refer to the spec's own schemas
+//! (as mended by the fix-ups); the supplement's own answer schemas are written to the rule of
+//! `fixups::answers_may_omit_non_identity_fields` (only what every recorded answer has is
+//! required).
 //!
 //! Runs after the fix-ups (their counts describe the upstream file alone) and before the area
 //! features, so the supplement's operations follow their tag like any other. The rules keep the

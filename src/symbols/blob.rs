@@ -222,7 +222,7 @@ impl BlobTarget {
     /// with the signature scrubbed out (a proxy or a buggy server may echo the URL).
     fn status_error(&self, status: StatusCode, body: &[u8]) -> BlobError {
         let text = String::from_utf8_lossy(body);
-        let scrub = |text: &str| redact::scrub(text, &self.secrets).into_owned();
+        let scrub = |text: &str| redact::scrub_secrets(text, &self.secrets).into_owned();
         match azure_error::parse(&text) {
             Some((code, message)) => BlobError::Status {
                 status,

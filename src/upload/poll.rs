@@ -148,13 +148,8 @@ fn is_transient(error: &Error) -> bool {
         Error::Transport(_) | Error::Timeout(_) => true,
         Error::Api(api) => match api.status.as_u16() {
             429 | 500..=599 => true,
-            404 => {
-                let html = api
-                    .raw
-                    .as_deref()
-                    .is_some_and(|raw| raw.trim_start().starts_with('<'));
-                html || api.code.is_none()
-            }
+            // A page, not JSON (`raw` holds it; its title is the message), or nothing at all.
+            404 => api.code.is_none() && (api.message.is_none() || api.raw.is_some()),
             _ => false,
         },
         _ => false,
