@@ -342,14 +342,21 @@ impl<'a> SymbolUpload<'a> {
             .map_err(|e| SymbolUploadError::Api {
                 step: Step::Create,
                 symbol_upload_id: None,
-                source: Error::from(e),
+                source: e,
             })?
             .into_inner();
         let id = created.symbol_upload_id;
 
         reporter.start(size, blocks);
         let sent = self
-            .send_blob(&created.upload_url, file, size, blocks, &mut reporter)
+            .send_blob(
+                // No URL is refused like an unusable one (and the upload aborted).
+                created.upload_url.as_deref().unwrap_or_default(),
+                file,
+                size,
+                blocks,
+                &mut reporter,
+            )
             .await;
         if let Err(failure) = sent {
             let aborted = self.set_status(&id, EndStatus::Aborted).await.is_ok();
@@ -387,7 +394,7 @@ impl<'a> SymbolUpload<'a> {
         reporter.phase(Phase::Done);
         Ok(UploadedSymbols {
             symbol_upload_id: id,
-            status: SymbolStatus::from_service(entity.status),
+            status: SymbolStatus::from_service(entity.status.unwrap_or_default()),
             symbols: entity.symbols_uploaded,
             file_name,
             bytes_uploaded: size,

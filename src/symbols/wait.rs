@@ -37,15 +37,17 @@ pub(crate) async fn until_processed(
             .map_err(|e| SymbolUploadError::Api {
                 step: Step::Wait,
                 symbol_upload_id: Some(id.to_string()),
-                source: Error::from(e),
+                source: e,
             })?
             .into_inner();
-        match entity.status.as_str() {
+        // An answer without a status is not done as far as we can tell.
+        let status = entity.status.clone().unwrap_or_default();
+        match status.as_str() {
             "indexed" => return Ok(entity),
             "failed" | "aborted" => {
                 return Err(SymbolUploadError::Failed {
                     symbol_upload_id: id.to_string(),
-                    status: entity.status,
+                    status,
                     file_name: entity.file_name,
                 });
             }
@@ -59,7 +61,7 @@ pub(crate) async fn until_processed(
             return Err(SymbolUploadError::WaitTimeout {
                 symbol_upload_id: id.to_string(),
                 waited,
-                last_status: entity.status,
+                last_status: status,
             });
         }
         tokio::time::sleep(settings.interval).await;
