@@ -269,6 +269,7 @@ impl DecodeError {
     }
 
     /// A decode error with a message written by the crate (which must not hold answer values).
+    #[cfg_attr(not(feature = "distribute"), allow(dead_code))]
     pub(crate) fn custom(operation: Option<Operation>, detail: impl Into<String>) -> Self {
         Self {
             operation,
