@@ -57,6 +57,12 @@ fn run() -> Result<(), String> {
     let conformance_time = started.elapsed();
     // Last, as it renames progenitor's `send` (the steps above read the code as generated).
     let wrapped = pipeline::client_methods::wrap_sends(&mut file)?;
+    if wrapped != client_methods.methods {
+        return Err(format!(
+            "{wrapped} builders' send() were wrapped but Client has {} operation methods",
+            client_methods.methods
+        ));
+    }
     let code = pipeline::generate::format(&file)?;
 
     let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;

@@ -281,6 +281,7 @@ impl DecodeError {
     }
 
     /// A decode error with a message written by the crate (which must not hold answer values).
+    #[cfg_attr(not(feature = "distribute"), allow(dead_code))]
     pub(crate) fn custom(operation: Option<Operation>, detail: impl Into<String>) -> Self {
         Self {
             operation,
@@ -568,13 +569,18 @@ pub(crate) async fn from_generated(
     }
 }
 
+/// Marks a redirect answer the transport refused to follow; the call becomes
+/// [`Error::Redirect`] naming the target's origin.
+#[derive(Clone, Debug)]
+pub(crate) struct RefusedRedirect {
+    pub(crate) origin: String,
+    pub(crate) reason: &'static str,
+}
+
 /// An answer with a status the operation does not describe: a refused redirect (marked by the
 /// transport), or a status kept with its bounded body and headers.
 pub(crate) async fn unexpected(operation: Option<Operation>, response: reqwest::Response) -> Error {
-    if let Some(refused) = response
-        .extensions()
-        .get::<crate::transport::RefusedRedirect>()
-    {
+    if let Some(refused) = response.extensions().get::<RefusedRedirect>() {
         return Error::Redirect {
             operation,
             target_origin: refused.origin.clone(),

@@ -25,7 +25,8 @@ impl Operation {
     }
 
     /// The operation answers a byte stream (a download): its body is bounded by inactivity, not
-    /// by the per-attempt timeout.
+    /// by the per-attempt timeout. (Used by the generated code of the areas with downloads.)
+    #[allow(dead_code)]
     pub(crate) const fn streaming(self) -> Self {
         Self {
             streams: true,

@@ -127,10 +127,9 @@ impl RetryPolicy {
         &self,
         attempt: u32,
         waited: Duration,
-        wait: crate::transport::Wait,
+        wait: Wait,
         deadline: Option<std::time::Instant>,
     ) -> Option<Duration> {
-        use crate::transport::Wait;
         if attempt >= self.max_attempts {
             return None;
         }
@@ -160,6 +159,14 @@ impl RetryPolicy {
     }
 }
 
+/// How long to wait before the next attempt, and who decided it (see `RetryPolicy::next_wait`).
+pub(crate) enum Wait {
+    /// The server asked for it (`Retry-After`, "try again in N seconds").
+    Asked(Duration),
+    /// The policy's exponential backoff.
+    Backoff(Duration),
+}
+
 /// What a classifier made of one attempt.
 pub(crate) enum Verdict<T, S> {
     /// The result: no retry.
@@ -187,7 +194,6 @@ where
     F: FnMut(S, u32) -> Fut,
     Fut: std::future::Future<Output = Verdict<T, S>>,
 {
-    use crate::transport::Wait;
     let mut waited = Duration::ZERO;
     let mut number: u32 = 1;
     let mut next = first;

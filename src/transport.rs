@@ -19,6 +19,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::client::ClientState;
+use crate::error::RefusedRedirect;
 use crate::generated::Client as Generated;
 use crate::types::AppCenterErrorBody;
 use crate::{Operation, auth, error_body, retry};
@@ -208,14 +209,6 @@ pub(crate) fn prepare(state: &ClientState, request: &mut Request) {
     auth::authorize(request, &state.token, &state.origin);
 }
 
-/// Marks a redirect answer the transport refused to follow; the call becomes
-/// [`Error::Redirect`] naming the target's origin.
-#[derive(Clone, Debug)]
-pub(crate) struct RefusedRedirect {
-    pub(crate) origin: String,
-    pub(crate) reason: &'static str,
-}
-
 /// The `exec` step: sends `request` under the client's retry policy and deadline, following
 /// redirects hop by hop. A retry re-sends the hop that failed (after a `303`, the `GET`), and
 /// whether it may be retried is decided on that hop's method.
@@ -328,14 +321,6 @@ async fn send_following_redirects(
             _ => return ((method, None), Ok(response)),
         }
     }
-}
-
-/// How long to wait before the next attempt, and who decided it (see `RetryPolicy::next_wait`).
-pub(crate) enum Wait {
-    /// The server asked for it (`Retry-After`, "try again in N seconds").
-    Asked(Duration),
-    /// The policy's exponential backoff.
-    Backoff(Duration),
 }
 
 /// Per-attempt timeout, shortened so the attempt cannot outlive the call's deadline. A timeout

@@ -1,4 +1,5 @@
 //! File and CSV downloads come back as streamed bytes, whatever their format, not as JSON.
+#![cfg(any(feature = "distribute", feature = "errors"))]
 
 use appcenter::{Client, RetryPolicy};
 use futures::TryStreamExt;

@@ -367,6 +367,16 @@ async fn point_5_proxy_credentials_never_print() {
         "Client::with_retry",
         &client.with_retry(RetryPolicy::none()),
     );
+    shown("point 5", "generated client (Client::api)", client.api());
+    // A request builder holds the client and the arguments (here secret path and query values).
+    let request = client
+        .org_invitations_accept()
+        .invitation_token(PATH_SECRET);
+    shown("point 5", "request builder", &request);
+    let request = client
+        .legacy_code_push_acquisition_update_check()
+        .deployment_key(QUERY_SECRET);
+    shown("point 5", "request builder", &request);
     // A proxy URL with credentials in it, as the environment would give.
     let inline = reqwest::Proxy::all(format!(
         "http://user:{PROXY_PASSWORD}@proxy.corp.example:3128"
