@@ -384,10 +384,6 @@ impl ClientBuilder {
         // Redirects are followed by the crate (token dropped off-origin), never by reqwest.
         .redirect(reqwest::redirect::Policy::none())
         .referer(false);
-        // Inactivity bound: what limits a download, whose total time is not limited.
-        if let Some(idle) = self.per_attempt {
-            http = http.read_timeout(idle);
-        }
         http = match self.proxy {
             // Plain http goes to loopback only, and never through a proxy (see above).
             _ if plain_http => http.no_proxy(),

@@ -34,6 +34,7 @@ mod avatar;
 mod client;
 #[cfg(feature = "community-training")]
 pub mod community_training;
+mod download;
 mod error;
 mod error_body;
 #[cfg(feature = "crash")]

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Shown in place of a secret.
+#[cfg_attr(not(feature = "crash"), allow(dead_code))]
 pub(crate) const REDACTED: &str = "<redacted>";
 
 /// Query parameters whose value is a secret: a SAS `sig`, and any name containing one of these.
@@ -97,6 +98,7 @@ fn is_secret_param(name: &str) -> bool {
     SECRET_PARAMS.iter().any(|p| name.contains(p))
 }
 
+#[cfg_attr(not(feature = "crash"), allow(dead_code))]
 /// `url` as it may be shown: credentials removed and secret query values replaced by
 /// [`REDACTED`]. The query is rewritten pair by pair, so nothing of a secret survives.
 pub(crate) fn url(url: &url::Url) -> String {
@@ -120,6 +122,7 @@ pub(crate) fn url(url: &url::Url) -> String {
     shown
 }
 
+#[cfg_attr(not(feature = "crash"), allow(dead_code))]
 /// The values of `url`'s secret query parameters, as sent and percent-decoded: what
 /// [`scrub_secrets`] removes from text.
 pub(crate) fn secrets(url: &url::Url) -> Vec<String> {
@@ -141,6 +144,7 @@ pub(crate) fn secrets(url: &url::Url) -> Vec<String> {
     found
 }
 
+#[cfg_attr(not(feature = "crash"), allow(dead_code))]
 /// `text` with every occurrence of each secret replaced by [`REDACTED`] (for bodies a server
 /// sent back, which may echo the request URL).
 pub(crate) fn scrub_secrets<'a>(text: &'a str, secrets: &[String]) -> Cow<'a, str> {

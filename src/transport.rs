@@ -213,9 +213,9 @@ pub(crate) fn prepare(state: &ClientState, request: &mut Request) {
 /// redirects hop by hop. A retry re-sends the hop that failed (after a `303`, the `GET`), and
 /// whether it may be retried is decided on that hop's method.
 ///
-/// `call` is the call's span (attempts are recorded on it). `streams`: the answer is a download, which the per-attempt timeout must not cut off while
-/// bytes keep arriving. Its attempt is bounded by the client's read timeout instead (no byte for
-/// the per-attempt time, headers or body, ends it; see `ClientBuilder::timeout`).
+/// `call` is the call's span (attempts are recorded on it). `streams`: the answer is a download,
+/// which the per-attempt timeout must not cut off while bytes keep arriving; it is bounded by
+/// inactivity instead (see `download.rs`).
 pub(crate) async fn execute(
     http: &reqwest::Client,
     state: &ClientState,
@@ -289,7 +289,13 @@ async fn send_following_redirects(
             method = %method,
             status = tracing::field::Empty
         );
-        let sent = http.execute(this).instrument(span.clone()).await;
+        let sent = if streams {
+            crate::download::send(http, this, state.timeouts.per_attempt, deadline)
+                .instrument(span.clone())
+                .await
+        } else {
+            http.execute(this).instrument(span.clone()).await
+        };
         let mut response = match sent {
             Ok(response) => response,
             Err(e) => return ((method, spare), Err(e)),
