@@ -206,7 +206,7 @@ async fn bench() {
         let body = bytes.clone().unwrap();
         let started = Instant::now();
         let status = http
-            .put(&created.upload_url)
+            .put(created.upload_url.as_deref().unwrap())
             .header("x-ms-blob-type", "BlockBlob")
             .body(body)
             .send()

@@ -130,7 +130,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         uploaded.symbols.len()
     );
     for symbol in &uploaded.symbols {
-        println!("  {} ({})", symbol.symbol_id, symbol.platform);
+        println!(
+            "  {} ({})",
+            symbol.symbol_id,
+            symbol.platform.as_deref().unwrap_or("platform unknown")
+        );
     }
     if let Some((_, symbols)) = &mock {
         println!(

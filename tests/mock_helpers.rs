@@ -12,7 +12,7 @@ use appcenter::{ApiErrorKind, Error, types};
 #[allow(dead_code)] // by the areas' tests, which a narrow feature set leaves out
 fn api_error<T: std::fmt::Debug, E: Into<Error>>(result: Result<T, E>) -> appcenter::ApiError {
     match result.map_err(Into::into) {
-        Err(Error::Api(e)) => e,
+        Err(Error::Api(e)) => *e,
         other => panic!("expected an API error, got {other:?}"),
     }
 }
@@ -93,9 +93,9 @@ async fn a_later_answer_replaces_an_earlier_one() {
     let second = mock
         .on_organizations_list()
         .respond(vec![types::OrganizationsListResponseItem {
-            display_name: "Acme".into(),
+            display_name: Some("Acme".into()),
             name: "acme".into(),
-            origin: "appcenter".into(),
+            origin: Some("appcenter".into()),
         }]);
     let orgs = client
         .organizations_list()
@@ -215,13 +215,13 @@ async fn distribute_releases_of_an_app() {
                 destinations: vec![],
                 distribution_groups: vec![],
                 distribution_stores: vec![],
-                enabled: true,
+                enabled: Some(true),
                 id: 7,
                 is_external_build: None,
                 origin: Some("appcenter".into()),
-                short_version: "1.2".into(),
-                uploaded_at: "2024-05-06T07:08:09Z".into(),
-                version: "12".into(),
+                short_version: Some("1.2".into()),
+                uploaded_at: Some("2024-05-06T07:08:09Z".into()),
+                version: Some("12".into()),
             }]);
     let client = mock.client();
     let app = client.app("acme/rocket").unwrap();
@@ -233,8 +233,8 @@ async fn distribute_releases_of_an_app() {
         .unwrap()
         .into_inner();
     assert_eq!(
-        (got.len(), got[0].id, got[0].short_version.as_str()),
-        (1, 7, "1.2")
+        (got.len(), got[0].id, got[0].short_version.as_deref()),
+        (1, 7, Some("1.2"))
     );
     let seen = releases.requests();
     assert_eq!(seen[0].query.as_deref(), Some("published_only=true"));
@@ -313,11 +313,11 @@ async fn crash_information_of_an_app() {
     let mock = MockAppCenter::start().await;
     mock.on_crashes_get_app_crashes_info("acme", "rocket")
         .respond(types::AppCrashesInfo {
-            features: types::AppFeatures {
+            features: Some(types::AppFeatures {
                 search: Some(true),
                 ..Default::default()
-            },
-            has_crashes: true,
+            }),
+            has_crashes: Some(true),
         });
     let info = mock
         .client()
@@ -328,8 +328,8 @@ async fn crash_information_of_an_app() {
         .await
         .unwrap()
         .into_inner();
-    assert!(info.has_crashes);
-    assert_eq!(info.features.search, Some(true));
+    assert_eq!(info.has_crashes, Some(true));
+    assert_eq!(info.features.unwrap().search, Some(true));
 }
 
 #[cfg(feature = "errors")]
@@ -441,8 +441,8 @@ async fn gdpr_export_request_sends_an_empty_object() {
     let route =
         mock.on_data_subject_right_export_request()
             .respond(types::DataSubjectRightResponse {
-                created_at: "2024-05-06T07:08:09Z".parse().unwrap(),
-                token,
+                created_at: Some("2024-05-06T07:08:09Z".parse().unwrap()),
+                token: Some(token),
             });
     let answer = mock
         .client()
@@ -451,7 +451,7 @@ async fn gdpr_export_request_sends_an_empty_object() {
         .await
         .unwrap();
     assert_eq!(answer.status().as_u16(), 202);
-    assert_eq!(answer.into_inner().token, token);
+    assert_eq!(answer.into_inner().token, Some(token));
     // A POST without a body sends `{}`.
     assert_eq!(route.requests()[0].json, Some(serde_json::json!({})));
 }
@@ -463,7 +463,7 @@ async fn alerting_email_settings_of_the_user() {
     mock.on_notifications_get_user_email_settings()
         .respond(types::AlertUserEmailSettingsResult {
             e_tag: None,
-            enabled: true,
+            enabled: Some(true),
             request_id: "r-1".into(),
             settings: vec![],
             user_id: None,
@@ -475,7 +475,7 @@ async fn alerting_email_settings_of_the_user() {
         .await
         .unwrap()
         .into_inner();
-    assert!(settings.enabled);
+    assert_eq!(settings.enabled, Some(true));
 }
 
 #[cfg(feature = "mbaas")]
@@ -485,7 +485,7 @@ async fn mbaas_resource_provisioning_status() {
     mock.on_data_get_resource_provisioning("acme", "rocket")
         .respond(types::ProvisionStatusResponse {
             message: None,
-            status: "Succeeded".into(),
+            status: Some("Succeeded".into()),
         });
     let status = mock
         .client()
@@ -496,7 +496,7 @@ async fn mbaas_resource_provisioning_status() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(status.status, "Succeeded");
+    assert_eq!(status.status.as_deref(), Some("Succeeded"));
 }
 
 #[cfg(feature = "billing")]
