@@ -524,6 +524,36 @@ async fn the_upload_domain_is_its_own_origin_and_refuses_the_api_token() {
     assert!(!on_api.status().is_success(), "{}", on_api.status());
 }
 
+/// The mock checks the block numbers clients send (issue 11, point 9: `block_number=0` made it
+/// panic on an underflow): 0 and a number far past the file are refused with 400.
+#[tokio::test]
+async fn the_mock_upload_domain_refuses_impossible_block_numbers_without_panicking() {
+    let mock = MockAppCenter::builder().chunk_size(KIB).start().await;
+    let http = reqwest::Client::new();
+    let base = format!("{}/upload", mock.upload_domain_uri());
+    let token = encoded_upload_token();
+    let metadata = http
+        .post(format!(
+            "{base}/set_metadata/asset?file_name=a.apk&file_size=10&token={token}"
+        ))
+        .header("content-length", "0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metadata.status().as_u16(), 200);
+    for block in ["0", "18446744073709551615"] {
+        let answer = http
+            .post(format!(
+                "{base}/upload_chunk/asset?block_number={block}&token={token}"
+            ))
+            .body(vec![0u8; 10])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("block {block}: the mock dropped the request: {e}"));
+        assert_eq!(answer.status().as_u16(), 400, "block {block}");
+    }
+}
+
 #[tokio::test]
 async fn a_killed_upload_continues_in_another_process_sending_only_the_missing_chunks() {
     let mock = MockAppCenter::builder()

@@ -491,11 +491,12 @@ fn upload_chunk(state: &mut State, request: &Request) -> ResponseTemplate {
             ),
         };
     }
-    let expected = state.file_size.map(|size| {
-        let start = (block - 1) * state.config.chunk_size;
-        size.saturating_sub(start).min(state.config.chunk_size)
+    // Blocks count from 1; any number a client sends is checked, never trusted in arithmetic.
+    let expected = state.file_size.and_then(|size| {
+        let start = block.checked_sub(1)?.checked_mul(state.config.chunk_size)?;
+        Some(size.saturating_sub(start).min(state.config.chunk_size))
     });
-    if block == 0 || expected.is_none_or(|len| len == 0 || len != request.body.len() as u64) {
+    if expected.is_none_or(|len| len == 0 || len != request.body.len() as u64) {
         return ResponseTemplate::new(400).set_body_json(json!({
             "error": true,
             "message": format!("block {block} has the wrong size ({} bytes)", request.body.len()),
