@@ -669,7 +669,10 @@ mod tests {
             upload_id: Some(uuid::Uuid::nil()),
         };
         let err = upload(later).unwrap_err();
-        assert!(matches!(&err, Error::Workflow(_)), "the upload id is kept: {err:?}");
+        assert!(
+            matches!(&err, Error::Workflow(_)),
+            "the upload id is kept: {err:?}"
+        );
     }
 
     #[test]

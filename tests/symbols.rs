@@ -591,7 +591,8 @@ async fn the_mock_blob_host_refuses_the_api_token_and_a_wrong_signature() {
         .await
         .unwrap()
         .into_inner();
-    let url = url::Url::parse(&created.upload_url).unwrap();
+    let upload_url = created.upload_url.expect("the mock sends an upload_url");
+    let url = url::Url::parse(&upload_url).unwrap();
     assert_eq!(url.origin().ascii_serialization(), symbols.blob_uri());
     let http = reqwest::Client::new();
     let put = |url: String| {
@@ -599,7 +600,7 @@ async fn the_mock_blob_host_refuses_the_api_token_and_a_wrong_signature() {
             .header("x-ms-blob-type", "BlockBlob")
             .body("MODULE")
     };
-    let answer = put(created.upload_url.clone())
+    let answer = put(upload_url.clone())
         .header("x-api-token", MockAppCenter::TOKEN)
         .send()
         .await
@@ -612,10 +613,10 @@ async fn the_mock_blob_host_refuses_the_api_token_and_a_wrong_signature() {
             .unwrap()
             .contains("<Code>AuthenticationFailed</Code>")
     );
-    let wrong = created.upload_url.replace("sig=", "sig=x");
+    let wrong = upload_url.replace("sig=", "sig=x");
     assert_eq!(put(wrong).send().await.unwrap().status().as_u16(), 403);
     assert!(symbols.blob().is_none());
-    let answer = put(created.upload_url.clone()).send().await.unwrap();
+    let answer = put(upload_url.clone()).send().await.unwrap();
     assert_eq!(answer.status().as_u16(), 201);
     assert_eq!(symbols.blob().unwrap(), b"MODULE");
 }

@@ -56,10 +56,10 @@ use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{Client, ClientBuilder};
-#[cfg(feature = "crash")]
-pub use symbols::{BlobFailure, MockSymbols, MockSymbolsBuilder, SAS_SIGNATURE, SymbolOutcome};
 pub use on::{Download, Mocked, On};
 use routes::{BodyKind, NotServed, Route, RouteSpec, Routes};
+#[cfg(feature = "crash")]
+pub use symbols::{BlobFailure, MockSymbols, MockSymbolsBuilder, SAS_SIGNATURE, SymbolOutcome};
 pub use upload::{
     ChunkFailure, Keep, Outcome, PollFailure, Received, UPLOAD_TOKEN, digest, encoded_upload_token,
 };
