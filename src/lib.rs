@@ -26,8 +26,6 @@ pub mod generated {
 
 mod app_client;
 mod app_ref;
-#[cfg(feature = "crash")]
-mod attempts;
 mod auth;
 #[cfg(feature = "account")]
 mod avatar;

@@ -1,8 +1,9 @@
 //! The retry policy: which failures are retried, how long to wait, and when to give up; and the
 //! one retry loop ([`run`]) every surface uses, with its own classifier: API calls
-//! (`transport.rs`: method-based idempotency) and the upload domain (`upload/protocol.rs`:
-//! always idempotent, `"error": true` answers retried). Both follow the same deadline, budget and
-//! `Retry-After` rules.
+//! (`transport.rs`: method-based idempotency), the upload domain (`upload/protocol.rs`: always
+//! idempotent, `"error": true` answers retried), the symbol upload's blob requests
+//! (`symbols/blob.rs`: always idempotent) and Community Training (`community_training/send.rs`:
+//! method-based idempotency). All follow the same deadline, budget and `Retry-After` rules.
 
 use std::time::{Duration, Instant, SystemTime};
 

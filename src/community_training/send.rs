@@ -1,10 +1,9 @@
 //! One request under the client's retry policy and deadline, following redirects itself (never
 //! reqwest) and calling the caller's per-hop step on every hop, which sets or removes the
-//! credentials by origin. The rules are the App Center transport's (`transport::execute`):
-//! Retry-After honoured in full or not at all, capped backoff, deadline and retry budget; no hop
-//! from `https` to `http`; a request body never goes to another origin. It is its own loop,
-//! generic over the per-hop step, because the App Center one sets `X-API-Token` itself: one loop
-//! for both surfaces is a merge-time follow-up (see the branch report).
+//! credentials by origin. Retries go through the one retry loop (`retry::run`), so the rules are
+//! the App Center transport's: Retry-After honoured in full or not at all, capped backoff,
+//! deadline and retry budget. No hop from `https` to `http`; a request body never goes to
+//! another origin.
 
 use std::time::{Duration, Instant};
 
@@ -71,61 +70,56 @@ impl Sending<'_> {
             .total
             .and_then(|total| Instant::now().checked_add(total));
         let policy = self.retry;
-        let mut waited = Duration::ZERO;
-        let mut attempt = 1;
-        let mut next = Some(request);
-        loop {
-            let Some(mut this) = next.take() else {
-                return Err(Failure::Config("no request to send".into()));
-            };
-            let spare = if attempt < policy.max_attempts {
-                this.try_clone()
-            } else {
-                None
-            };
-            limit_attempt_time(&mut this, self.timeouts.per_attempt, deadline);
-            let method = this.method().clone();
-            let (wait, outcome) = match self.follow(this, redirects).await {
-                Ok(response) if is_error(response.status()) => {
-                    let status = response.status();
-                    let (response, message) = if normalise {
-                        normalise_error(response).await.map_err(Failure::Http)?
-                    } else {
-                        (response, None)
-                    };
-                    if !policy.retries_status(&method, status) {
-                        return Ok(response);
+        retry::run(
+            policy,
+            deadline,
+            request,
+            move |mut this, attempt| async move {
+                // A copy for a retry, which re-sends the first hop; a body that cannot be copied is
+                // sent once.
+                let spare = if attempt < policy.max_attempts {
+                    this.try_clone()
+                } else {
+                    None
+                };
+                limit_attempt_time(&mut this, self.timeouts.per_attempt, deadline);
+                let method = this.method().clone();
+                // The classifier: the policy's idempotency rules, and the wait the server asks for
+                // (`Retry-After`, or "try again in N seconds" in the message).
+                let (outcome, asked) = match self.follow(this, redirects).await {
+                    Ok(response) if is_error(response.status()) => {
+                        let status = response.status();
+                        let (response, message) = if normalise {
+                            match normalise_error(response).await {
+                                Ok(normalised) => normalised,
+                                Err(e) => return retry::Verdict::Done(Err(Failure::Http(e))),
+                            }
+                        } else {
+                            (response, None)
+                        };
+                        if !policy.retries_status(&method, status) {
+                            return retry::Verdict::Done(Ok(response));
+                        }
+                        let asked = retry::server_wait(response.headers(), message.as_deref());
+                        (Ok(response), asked)
                     }
-                    // A wait the server asks for is honoured in full (or not at all, below).
-                    let wait = retry::server_wait(response.headers(), message.as_deref())
-                        .unwrap_or_else(|| policy.backoff(attempt).min(policy.max_backoff));
-                    (wait, Ok(response))
-                }
-                Ok(response) => return Ok(response),
-                Err(Failure::Http(e)) => {
-                    if !policy.retries_transport(&method, e.is_connect()) {
-                        return Err(Failure::Http(e));
+                    Ok(response) => return retry::Verdict::Done(Ok(response)),
+                    Err(Failure::Http(e)) if policy.retries_transport(&method, e.is_connect()) => {
+                        (Err(Failure::Http(e)), None)
                     }
-                    let wait = policy.backoff(attempt).min(policy.max_backoff);
-                    (wait, Err(Failure::Http(e)))
+                    Err(other) => return retry::Verdict::Done(Err(other)),
+                };
+                match spare {
+                    Some(again) => retry::Verdict::Retry {
+                        outcome,
+                        asked,
+                        again,
+                    },
+                    None => retry::Verdict::Done(outcome),
                 }
-                Err(other) => return Err(other),
-            };
-            let out_of_time =
-                deadline.is_some_and(|d| Instant::now().checked_add(wait).is_none_or(|t| t >= d));
-            let in_budget = waited
-                .checked_add(wait)
-                .is_some_and(|total| total <= policy.max_retry_time);
-            match spare {
-                Some(spare) if !out_of_time && in_budget => {
-                    tokio::time::sleep(wait).await;
-                    waited += wait;
-                    attempt += 1;
-                    next = Some(spare);
-                }
-                _ => return outcome,
-            }
-        }
+            },
+        )
+        .await
     }
 
     /// One attempt: the request and the redirects it leads to.

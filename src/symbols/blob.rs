@@ -5,6 +5,7 @@
 //! gets no `X-API-Token` and no other App Center header; its credential is the SAS signature in
 //! the URL, which is shown only through [`redact::url`](crate::redact::url).
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -15,7 +16,6 @@ use url::Url;
 
 use super::azure_error;
 use super::error::BlobError;
-use crate::attempts::{Attempts, GaveUp};
 use crate::file_parts::SharedFile;
 use crate::{RetryPolicy, auth, redact, retry};
 
@@ -36,7 +36,11 @@ pub(crate) struct BlobTarget {
     /// The signature's values, scrubbed out of whatever the storage answers.
     secrets: Vec<String>,
     timeout: Timeout,
-    attempts: Attempts,
+    retry: RetryPolicy,
+    /// Failed attempts allowed across the whole upload.
+    failure_budget: u32,
+    /// Failed attempts so far, by all of the upload's requests.
+    failures: AtomicU32,
 }
 
 /// Time allowed for one blob request.
@@ -95,7 +99,9 @@ impl BlobTarget {
             secrets: redact::secrets(&url),
             url,
             timeout,
-            attempts: Attempts::new(policy, failure_budget),
+            retry: policy,
+            failure_budget,
+            failures: AtomicU32::new(0),
         })
     }
 
@@ -170,30 +176,41 @@ impl BlobTarget {
         url
     }
 
-    /// Sends a request built by `build` (again for each attempt) under the retry policy: 408,
-    /// 429, 5xx (Azure's `ServerBusy`, `OperationTimedOut`...) and transport failures are retried;
-    /// every blob request is idempotent (the same bytes to the same place).
+    /// Sends a request built by `build` (again for each attempt) through the one retry loop
+    /// (`retry::run`) with the blob classifier ([`retryable`]); every blob request is idempotent
+    /// (the same bytes to the same place). A wait the server asks for (`Retry-After`) is honoured
+    /// in full or not at all. Every failed attempt counts against the upload's failure budget.
     async fn send(
         &self,
         build: impl Fn() -> (Url, HeaderMap, reqwest::Body, u64),
     ) -> Result<(), BlobError> {
-        let result = self
-            .attempts
-            .run(
-                || {
-                    let (url, headers, body, len) = build();
-                    self.attempt(url, headers, body, len)
-                },
-                retryable,
-            )
-            .await;
-        result.map_err(|gave_up| match gave_up {
-            GaveUp::Failed(error) => error,
-            GaveUp::Budget { failures, last } => BlobError::TooManyFailures {
-                failures,
-                last: Box::new(last),
-            },
+        let build = &build;
+        retry::run(&self.retry, None, (), move |(), _| async move {
+            let (url, headers, body, len) = build();
+            let (error, asked) = match self.attempt(url, headers, body, len).await {
+                Ok(()) => return retry::Verdict::Done(Ok(())),
+                Err(failure) => failure,
+            };
+            let failures = self
+                .failures
+                .fetch_add(1, Ordering::Relaxed)
+                .saturating_add(1);
+            if failures > self.failure_budget {
+                return retry::Verdict::Done(Err(BlobError::TooManyFailures {
+                    failures,
+                    last: Box::new(error),
+                }));
+            }
+            if !retryable(&error) {
+                return retry::Verdict::Done(Err(error));
+            }
+            retry::Verdict::Retry {
+                outcome: Err(error),
+                asked,
+                again: (),
+            }
         })
+        .await
     }
 
     async fn attempt(
@@ -245,6 +262,8 @@ impl BlobTarget {
     }
 }
 
+/// The blob classifier: 408, 429, 5xx (Azure's `ServerBusy`, `OperationTimedOut`...) and
+/// transport failures, timeouts included, are retried.
 fn retryable(error: &BlobError) -> bool {
     match error {
         BlobError::Status { status, .. } => {
@@ -266,5 +285,46 @@ mod tests {
         let ids: Vec<String> = [0, 9, 10, 12_345, 99_999_999].map(block_id).into();
         assert!(ids.iter().all(|id| id.len() == ids[0].len()), "{ids:?}");
         assert_eq!(ids[0], "YmxrMDAwMDAwMDA=");
+    }
+
+    #[test]
+    fn the_classifier_retries_what_may_pass_later() {
+        let status = |code| BlobError::Status {
+            status: StatusCode::from_u16(code).unwrap(),
+            code: None,
+            message: None,
+        };
+        for code in [408, 429, 500, 503] {
+            assert!(retryable(&status(code)), "{code}");
+        }
+        for code in [400, 403, 404, 413] {
+            assert!(!retryable(&status(code)), "{code}");
+        }
+        assert!(!retryable(&BlobError::Protocol("x".into())));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn failures_count_against_one_budget_for_the_upload() {
+        // Nothing listens on port 1: every attempt is a (retried) connect failure.
+        let target = BlobTarget::new(
+            reqwest::Client::new(),
+            "http://127.0.0.1:1/blob?sig=s",
+            Timeout {
+                base: Some(Duration::from_secs(5)),
+                per_mib: Duration::ZERO,
+            },
+            RetryPolicy::default()
+                .max_attempts(2)
+                .initial_backoff(Duration::from_millis(1)),
+            3,
+        )
+        .unwrap();
+        let error = target.put_block_list(&[]).await.unwrap_err();
+        assert!(matches!(error, BlobError::Transport(_)), "{error:?}");
+        let error = target.put_block_list(&[]).await.unwrap_err();
+        assert!(
+            matches!(error, BlobError::TooManyFailures { failures: 4, .. }),
+            "{error:?}"
+        );
     }
 }

@@ -497,8 +497,7 @@ impl<'a> SymbolUpload<'a> {
             .symbol_upload_id(id)
             .body(SymbolUploadEndRequest { status })
             .send()
-            .await
-            .map_err(Error::from)?
+            .await?
             .into_inner();
         Ok(entity)
     }

@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use super::error::{Step, SymbolUploadError};
+use crate::Client;
 use crate::types::SymbolUpload as Entity;
-use crate::{Client, Error};
 
 /// How to poll.
 #[derive(Clone, Copy, Debug)]
