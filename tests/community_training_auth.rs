@@ -32,15 +32,7 @@ fn recording(tokens: UserTokens) -> (UserTokens, Arc<Mutex<Vec<String>>>) {
 }
 
 async fn profiles(client: &Client, n: usize) -> Vec<Result<(), Error>> {
-    join_all((0..n).map(|_| async {
-        client
-            .profile_get()
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(Error::from)
-    }))
-    .await
+    join_all((0..n).map(|_| async { client.profile_get().send().await.map(|_| ()) })).await
 }
 
 #[tokio::test]
@@ -92,7 +84,7 @@ async fn expired_access_token_is_refreshed_once_for_twenty_calls() {
     // The callback got the new refresh token: the old one is spent, the new one works.
     let spent = mock.client(first_refresh);
     let e = spent.profile_get().send().await.unwrap_err();
-    assert!(matches!(Error::from(e), Error::Auth(ref a) if a.must_sign_in_again()));
+    assert!(matches!(e, Error::Auth(ref a) if a.must_sign_in_again()));
     let fresh = mock.client(UserTokens::new(
         "expired-or-unknown",
         rotated[0].clone(),
@@ -180,7 +172,7 @@ async fn refused_service_credentials_are_a_typed_error() {
         MockCommunityTraining::SCOPE,
     )
     .authority(mock.authority_url());
-    let e = Error::from(mock.client(wrong).profile_get().send().await.unwrap_err());
+    let e = mock.client(wrong).profile_get().send().await.unwrap_err();
     let Error::Auth(auth) = &e else {
         panic!("{e:?}")
     };
@@ -205,7 +197,7 @@ async fn a_revoked_service_token_is_replaced_once_and_the_call_retried() {
 async fn a_static_bearer_is_never_refreshed() {
     let mock = MockCommunityTraining::start().await;
     let client = mock.client(Credentials::bearer("not-a-valid-token"));
-    let e = Error::from(client.profile_get().send().await.unwrap_err());
+    let e = client.profile_get().send().await.unwrap_err();
     assert_eq!(e.status(), Some(reqwest::StatusCode::UNAUTHORIZED));
     assert_eq!(mock.refresh_calls() + mock.token_requests(), 0);
 }
@@ -285,7 +277,7 @@ async fn no_credential_shows_in_debug_display_or_errors() {
         assert_clean("ClientBuilder", &format!("{builder:?}"));
         let client = builder.build().unwrap();
         assert_clean("Client", &format!("{client:?}"));
-        let e = Error::from(client.profile_get().send().await.unwrap_err());
+        let e = client.profile_get().send().await.unwrap_err();
         assert_clean("generated call error", &error_text(&e));
         let e = client
             .request::<Value>(Method::GET, "/api/v1/Groups")
@@ -473,7 +465,7 @@ async fn token_endpoint_redirects_are_not_followed() {
     let site = MockServer::start().await;
     let s2s = ServiceToService::new("t", "c", SECRET, "api://x").authority(authority.uri());
     let client = Client::builder(site.uri(), s2s).no_proxy().build().unwrap();
-    let e = Error::from(client.profile_get().send().await.unwrap_err());
+    let e = client.profile_get().send().await.unwrap_err();
     assert!(
         matches!(e, Error::Auth(ref a) if a.kind() == AuthErrorKind::TokenEndpointFailed),
         "{e:?}"

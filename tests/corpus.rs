@@ -215,8 +215,7 @@ async fn read_error(server: &MockServer, status: u16, body: &Value) -> Result<St
         .send()
         .await
         .err()
-        .ok_or("the error answer was taken for a success")?
-        .into();
+        .ok_or("the error answer was taken for a success")?;
     let api = error
         .api()
         .ok_or_else(|| format!("not an ApiError: {error}"))?;

@@ -187,8 +187,7 @@ async fn a_missing_identity_still_fails_the_answer() {
         .app_name("my-app")
         .send()
         .await
-        .unwrap_err()
-        .into();
+        .unwrap_err();
     assert!(
         matches!(error, appcenter::Error::Decode { .. }),
         "{error:?}"
