@@ -62,6 +62,8 @@ pub mod pagination;
 mod path_segment;
 mod pipe_delimited;
 mod retry;
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+mod tls;
 mod transport;
 #[cfg(feature = "distribute")]
 pub mod upload;

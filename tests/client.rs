@@ -213,6 +213,9 @@ async fn a_caller_client_that_follows_redirects_is_refused() {
         .respond_with(ResponseTemplate::new(200).set_body_json(user_body()))
         .mount(&elsewhere)
         .await;
+    // A caller's own reqwest client: with this crate's features its rustls has no crypto
+    // provider compiled in, so the application installs one (as rustls asks of applications).
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let following = reqwest::Client::builder().build().unwrap();
     let client = Client::builder(TOKEN)
         .base_url(api.uri())

@@ -141,6 +141,9 @@ async fn no_proxy_in_the_builder_ignores_the_environment() {
 
 #[test]
 fn proxy_settings_with_a_caller_client_are_refused() {
+    // A caller's own reqwest client: with this crate's features its rustls has no crypto
+    // provider compiled in, so the application installs one (as rustls asks of applications).
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let err = Client::builder(TOKEN)
         .reqwest_client(reqwest::Client::new())
         .no_proxy()

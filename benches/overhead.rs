@@ -1,0 +1,385 @@
+//! Per-call overhead of the SDK against plain `reqwest` + `serde_json`, in the same run.
+//!
+//! ```sh
+//! cargo bench --bench overhead
+//! ```
+//!
+//! Three comparisons, each reported as the median of several rounds and the ratio against its
+//! baseline (runs alternate, the order flipping every round):
+//!
+//! 1. `GET /v0.1/user`, one call after another: `client.users_get().send()` against
+//!    `reqwest::Client::get(..).header("x-api-token", ..).send()` and `.json()` into a
+//!    hand-written struct with the same fields as `types::UserProfileResponse`.
+//! 2. The same with 64 calls in flight on one client (4,000 calls).
+//! 3. Decoding 5,000 releases (the shapes the service sends: hockeyapp releases, and App Center
+//!    ones with destinations, groups and build details) into
+//!    `Vec<types::BasicReleaseDetailsResponse>` against `serde_json::Value`.
+//!
+//! The server is hyper, in this process, on loopback, answering every request with the same user
+//! body; both sides talk to it over HTTP/1.1 keep-alive connections.
+//!
+//! `cargo test --benches` runs each comparison once with tiny counts (a smoke run: it checks the
+//! bench still works, never how fast). `scripts/profile-call.sh` runs this binary with
+//! `--profile sdk|plain N` under callgrind: N sequential calls on a single-threaded runtime,
+//! after a warm-up, inside `measured_sdk`/`measured_plain` (the functions callgrind collects).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use appcenter::types::BasicReleaseDetailsResponse;
+use bytes::Bytes;
+use futures::StreamExt;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+
+const TOKEN: &str = "bench-token-0123456789abcdef";
+const USER: &str = r#"{"id":"8c1a7b6e-2f4d-4c7e-9a51-3d2b1c0e9f87","display_name":"Grace Hopper","email":"grace@example.com","name":"grace","avatar_url":"https://www.gravatar.com/avatar/5f2b1a9c0d3e4f6a7b8c9d0e1f2a3b4c?d=404","can_change_password":true,"origin":"appcenter","permissions":["manager"]}"#;
+
+/// What plain code would declare for `GET /v0.1/user` (the fields of `types::UserProfileResponse`).
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct User {
+    avatar_url: Option<String>,
+    can_change_password: Option<bool>,
+    display_name: String,
+    email: String,
+    id: uuid::Uuid,
+    name: String,
+    origin: String,
+    #[serde(default)]
+    permissions: Vec<String>,
+}
+
+/// Counts of one run: calls one after another, calls in flight and their total, releases decoded,
+/// rounds.
+struct Plan {
+    sequential: usize,
+    in_flight: usize,
+    concurrent: usize,
+    releases: usize,
+    rounds: usize,
+}
+
+fn plan() -> Plan {
+    if std::env::args().any(|a| a == "--bench") {
+        Plan {
+            sequential: 2_000,
+            in_flight: 64,
+            concurrent: 4_000,
+            releases: 5_000,
+            rounds: 9,
+        }
+    } else {
+        Plan {
+            sequential: 20,
+            in_flight: 8,
+            concurrent: 40,
+            releases: 50,
+            rounds: 1,
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--profile") {
+        let which = args.get(at + 1).map(String::as_str).unwrap_or("sdk");
+        let calls = args
+            .get(at + 2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000);
+        profile(which, calls);
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bench(plan()));
+}
+
+/// The plain client: reqwest's defaults. Its rustls has no crypto provider compiled in with this
+/// crate's features, so the application (this bench) installs one, as rustls asks.
+fn plain_client() -> reqwest::Client {
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+fn sdk_client(addr: SocketAddr) -> appcenter::Client {
+    appcenter::Client::builder(TOKEN)
+        .base_url(format!("http://{addr}"))
+        .build()
+        .unwrap()
+}
+
+async fn sdk_call(client: &appcenter::Client) {
+    let user = client.users_get().send().await.unwrap().into_inner();
+    assert_eq!(user.name, "grace");
+}
+
+async fn plain_call(http: &reqwest::Client, url: &str) {
+    let user: User = http
+        .get(url)
+        .header("x-api-token", TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user.name, "grace");
+}
+
+async fn bench(plan: Plan) {
+    let addr = serve().await;
+    let sdk = sdk_client(addr);
+    let http = plain_client();
+    let url = format!("http://{addr}/v0.1/user");
+    // Warm up: connections open, allocator and caches settled.
+    for _ in 0..plan.sequential.min(200) {
+        sdk_call(&sdk).await;
+        plain_call(&http, &url).await;
+    }
+
+    let mut sequential = Samples::default();
+    let mut concurrent = Samples::default();
+    let mut decode = Samples::default();
+    let releases = releases_json(plan.releases);
+    for round in 0..plan.rounds {
+        let sdk_first = round % 2 == 0;
+        for side in [sdk_first, !sdk_first] {
+            let started = Instant::now();
+            for _ in 0..plan.sequential {
+                if side {
+                    sdk_call(&sdk).await;
+                } else {
+                    plain_call(&http, &url).await;
+                }
+            }
+            sequential.push(side, started.elapsed());
+        }
+        for side in [sdk_first, !sdk_first] {
+            let started = Instant::now();
+            let calls = futures::stream::iter(0..plan.concurrent);
+            if side {
+                calls
+                    .map(|_| sdk_call(&sdk))
+                    .buffer_unordered(plan.in_flight)
+                    .collect::<()>()
+                    .await;
+            } else {
+                calls
+                    .map(|_| plain_call(&http, &url))
+                    .buffer_unordered(plan.in_flight)
+                    .collect::<()>()
+                    .await;
+            }
+            concurrent.push(side, started.elapsed());
+        }
+        for side in [sdk_first, !sdk_first] {
+            let started = Instant::now();
+            if side {
+                let typed: Vec<BasicReleaseDetailsResponse> =
+                    serde_json::from_slice(&releases).unwrap();
+                assert_eq!(typed.len(), plan.releases);
+            } else {
+                let value: serde_json::Value = serde_json::from_slice(&releases).unwrap();
+                assert_eq!(value.as_array().map(Vec::len), Some(plan.releases));
+            }
+            decode.push(side, started.elapsed());
+        }
+    }
+
+    let rounds = plan.rounds;
+    println!("{rounds} rounds, medians, SDK and baseline alternating");
+    sequential.print(
+        &format!(
+            "GET /v0.1/user one after another ({} calls)",
+            plan.sequential
+        ),
+        "plain reqwest + serde_json",
+        plan.sequential,
+        "call",
+    );
+    concurrent.print(
+        &format!(
+            "GET /v0.1/user, {} in flight on one client ({} calls)",
+            plan.in_flight, plan.concurrent
+        ),
+        "plain reqwest + serde_json",
+        plan.concurrent,
+        "call",
+    );
+    decode.print(
+        &format!(
+            "decoding {} releases ({} KiB of JSON)",
+            plan.releases,
+            releases.len() / 1024
+        ),
+        "serde_json::Value",
+        plan.releases,
+        "release",
+    );
+}
+
+/// Durations of the SDK's runs and of the baseline's.
+#[derive(Default)]
+struct Samples {
+    sdk: Vec<Duration>,
+    baseline: Vec<Duration>,
+}
+
+impl Samples {
+    fn push(&mut self, sdk: bool, took: Duration) {
+        if sdk {
+            self.sdk.push(took)
+        } else {
+            self.baseline.push(took)
+        }
+    }
+
+    fn print(&mut self, what: &str, baseline: &str, per: usize, unit: &str) {
+        let median = |times: &mut Vec<Duration>| {
+            times.sort();
+            times[times.len() / 2].as_secs_f64()
+        };
+        let (sdk, base) = (median(&mut self.sdk), median(&mut self.baseline));
+        let each = |t: f64| t * 1e6 / per as f64;
+        println!("{what}:");
+        println!("  SDK       {:>9.2} µs/{unit}", each(sdk));
+        println!("  baseline  {:>9.2} µs/{unit}  ({baseline})", each(base));
+        println!("  SDK/baseline: {:.3}", sdk / base);
+    }
+}
+
+/// A hyper server on loopback answering every request with the user (HTTP/1.1, keep-alive).
+async fn serve() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let _ = tcp.set_nodelay(true);
+            tokio::spawn(async move {
+                let service = service_fn(|_request| async {
+                    Ok::<_, Infallible>(
+                        hyper::Response::builder()
+                            .header("content-type", "application/json; charset=utf-8")
+                            .body(Full::new(Bytes::from_static(USER.as_bytes())))
+                            .unwrap(),
+                    )
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tcp), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+/// `count` releases as the release list sends them: two in three from App Center (destinations,
+/// distribution groups, build details), the rest imported from HockeyApp (the basic fields).
+fn releases_json(count: usize) -> Vec<u8> {
+    let releases: Vec<serde_json::Value> = (0..count)
+        .map(|i| {
+            let (major, minor, patch) = (i / 1000, (i / 100) % 10, i % 100);
+            let mut release = serde_json::json!({
+                "id": i + 1,
+                "short_version": format!("{major}.{minor}.{patch}"),
+                "version": format!("{}", 1000 + i),
+                "uploaded_at": format!("2019-09-{:02}T{:02}:{:02}:59.000Z", i % 28 + 1, i % 24, i % 60),
+                "enabled": i % 7 != 0,
+                "origin": "hockeyapp",
+            });
+            if i % 3 != 0 {
+                let group = format!("{:08x}-1111-4aa1-8aa1-{:012x}", i, i * 7919);
+                release["origin"] = "appcenter".into();
+                release["is_external_build"] = false.into();
+                release["destination_type"] = "group".into();
+                release["destinations"] = serde_json::json!([
+                    { "id": group, "name": "Collaborators", "destination_type": "group",
+                      "is_latest": i % 10 == 1 },
+                    { "id": format!("{:08x}-2222-4bb2-9bb2-{:012x}", i, i * 104729),
+                      "name": "Beta testers", "destination_type": "group" }
+                ]);
+                release["distribution_groups"] = serde_json::json!([
+                    { "id": group, "name": "Collaborators" }
+                ]);
+                release["build"] = serde_json::json!({
+                    "branch_name": "main",
+                    "commit_hash": format!("{:040x}", (i as u128) * 0x9e37_79b9_7f4a_7c15),
+                    "commit_message": "Fix the crash on start when the cache is empty",
+                });
+            }
+            release
+        })
+        .collect();
+    serde_json::to_vec(&releases).unwrap()
+}
+
+/// `--profile sdk|plain N`: N sequential calls on a current-thread runtime, for callgrind. The
+/// server runs on its own thread, which callgrind does not collect (`--toggle-collect`).
+fn profile(which: &str, calls: usize) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            tx.send(serve().await).unwrap();
+            std::future::pending::<()>().await
+        })
+    });
+    let addr = rx.recv().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    match which {
+        "sdk" => {
+            let sdk = sdk_client(addr);
+            rt.block_on(async {
+                for _ in 0..100 {
+                    sdk_call(&sdk).await;
+                }
+            });
+            measured_sdk(&rt, &sdk, calls);
+        }
+        "plain" => {
+            let http = plain_client();
+            let url = format!("http://{addr}/v0.1/user");
+            rt.block_on(async {
+                for _ in 0..100 {
+                    plain_call(&http, &url).await;
+                }
+            });
+            measured_plain(&rt, &http, &url, calls);
+        }
+        other => panic!("--profile sdk|plain N, not {other:?}"),
+    }
+    println!("{which}: {calls} calls");
+}
+
+#[inline(never)]
+fn measured_sdk(rt: &tokio::runtime::Runtime, sdk: &appcenter::Client, calls: usize) {
+    rt.block_on(async {
+        for _ in 0..calls {
+            sdk_call(sdk).await;
+        }
+    });
+}
+
+#[inline(never)]
+fn measured_plain(rt: &tokio::runtime::Runtime, http: &reqwest::Client, url: &str, calls: usize) {
+    rt.block_on(async {
+        for _ in 0..calls {
+            plain_call(http, url).await;
+        }
+    });
+}
