@@ -5,7 +5,8 @@
 //! ```
 //!
 //! Three comparisons, each reported as the median of several rounds and the ratio against its
-//! baseline (runs alternate, the order flipping every round):
+//! baseline. Within a round the sides take turns in slices of the calls, in an order that changes
+//! every round, so that other work on the machine weighs on every side alike:
 //!
 //! 1. `GET /v0.1/user`, one call after another: `client.users_get().send()` against
 //!    `reqwest::Client::get(..).header("x-api-token", ..).send()` and `.json()` into a
@@ -20,8 +21,7 @@
 //!
 //! `cargo test --benches` runs each comparison once with tiny counts (a smoke run: it checks the
 //! bench still works, never how fast). `scripts/profile-call.sh` runs this binary with
-//! `--profile sdk|plain N` under callgrind: N sequential calls on a single-threaded runtime,
-//! after a warm-up, inside `measured_sdk`/`measured_plain` (the functions callgrind collects).
+//! `--profile sdk|plain|plain-timeout N` under callgrind (see [`profile`]).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -63,6 +63,9 @@ struct Plan {
     rounds: usize,
 }
 
+/// Slices a round's calls are cut into, the sides taking turns.
+const SLICES: usize = 10;
+
 fn plan() -> Plan {
     if std::env::args().any(|a| a == "--bench") {
         Plan {
@@ -74,9 +77,9 @@ fn plan() -> Plan {
         }
     } else {
         Plan {
-            sequential: 20,
+            sequential: 2 * SLICES,
             in_flight: 8,
-            concurrent: 40,
+            concurrent: 4 * SLICES,
             releases: 50,
             rounds: 1,
         }
@@ -106,6 +109,15 @@ fn main() {
 fn plain_client() -> reqwest::Client {
     let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
+}
+
+/// The plain client with a per-request timeout as long as the SDK's default per-attempt one.
+fn plain_client_with_timeout() -> reqwest::Client {
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
 }
 
 fn sdk_client(addr: SocketAddr) -> appcenter::Client {
@@ -139,11 +151,21 @@ async fn bench(plan: Plan) {
     let addr = serve().await;
     let sdk = sdk_client(addr);
     let http = plain_client();
+    let timed = plain_client_with_timeout();
     let url = format!("http://{addr}/v0.1/user");
+    let (sdk, http, timed, url) = (&sdk, &http, &timed, url.as_str());
+    let call = |side: Side| async move {
+        match side {
+            Side::Sdk => sdk_call(sdk).await,
+            Side::Plain => plain_call(http, url).await,
+            Side::PlainWithTimeout => plain_call(timed, url).await,
+        }
+    };
     // Warm up: connections open, allocator and caches settled.
     for _ in 0..plan.sequential.min(200) {
-        sdk_call(&sdk).await;
-        plain_call(&http, &url).await;
+        for side in Side::ALL {
+            call(side).await;
+        }
     }
 
     let mut sequential = Samples::default();
@@ -151,58 +173,56 @@ async fn bench(plan: Plan) {
     let mut decode = Samples::default();
     let releases = releases_json(plan.releases);
     for round in 0..plan.rounds {
-        let sdk_first = round % 2 == 0;
-        for side in [sdk_first, !sdk_first] {
-            let started = Instant::now();
-            for _ in 0..plan.sequential {
-                if side {
-                    sdk_call(&sdk).await;
-                } else {
-                    plain_call(&http, &url).await;
+        // Each round interleaves the sides in slices, in a different order each round, so that
+        // a burst of other work on the machine falls on all sides alike.
+        let order = Side::ALL.map(|s| Side::ALL[(s as usize + round) % Side::ALL.len()]);
+        let mut took = [Duration::ZERO; 3];
+        for _ in 0..SLICES {
+            for side in order {
+                let started = Instant::now();
+                for _ in 0..plan.sequential / SLICES {
+                    call(side).await;
                 }
+                took[side as usize] += started.elapsed();
             }
-            sequential.push(side, started.elapsed());
         }
-        for side in [sdk_first, !sdk_first] {
-            let started = Instant::now();
-            let calls = futures::stream::iter(0..plan.concurrent);
-            if side {
-                calls
-                    .map(|_| sdk_call(&sdk))
+        sequential.push_all(took);
+        let mut took = [Duration::ZERO; 3];
+        for _ in 0..SLICES {
+            for side in order {
+                let started = Instant::now();
+                futures::stream::iter(0..plan.concurrent / SLICES)
+                    .map(|_| call(side))
                     .buffer_unordered(plan.in_flight)
                     .collect::<()>()
                     .await;
-            } else {
-                calls
-                    .map(|_| plain_call(&http, &url))
-                    .buffer_unordered(plan.in_flight)
-                    .collect::<()>()
-                    .await;
+                took[side as usize] += started.elapsed();
             }
-            concurrent.push(side, started.elapsed());
         }
-        for side in [sdk_first, !sdk_first] {
+        concurrent.push_all(took);
+        for typed in [round % 2 == 0, round % 2 != 0] {
             let started = Instant::now();
-            if side {
+            if typed {
                 let typed: Vec<BasicReleaseDetailsResponse> =
                     serde_json::from_slice(&releases).unwrap();
                 assert_eq!(typed.len(), plan.releases);
+                decode.push(Side::Sdk, started.elapsed());
             } else {
                 let value: serde_json::Value = serde_json::from_slice(&releases).unwrap();
                 assert_eq!(value.as_array().map(Vec::len), Some(plan.releases));
+                decode.push(Side::Plain, started.elapsed());
             }
-            decode.push(side, started.elapsed());
         }
     }
 
-    let rounds = plan.rounds;
-    println!("{rounds} rounds, medians, SDK and baseline alternating");
+    println!("{} rounds, medians; the sides alternate", plan.rounds);
+    let plain = "plain reqwest + serde_json";
     sequential.print(
         &format!(
             "GET /v0.1/user one after another ({} calls)",
             plan.sequential
         ),
-        "plain reqwest + serde_json",
+        plain,
         plan.sequential,
         "call",
     );
@@ -211,13 +231,13 @@ async fn bench(plan: Plan) {
             "GET /v0.1/user, {} in flight on one client ({} calls)",
             plan.in_flight, plan.concurrent
         ),
-        "plain reqwest + serde_json",
+        plain,
         plan.concurrent,
         "call",
     );
     decode.print(
         &format!(
-            "decoding {} releases ({} KiB of JSON)",
+            "decoding {} releases ({} KiB of JSON) into Vec<types::BasicReleaseDetailsResponse>",
             plan.releases,
             releases.len() / 1024
         ),
@@ -227,32 +247,52 @@ async fn bench(plan: Plan) {
     );
 }
 
-/// Durations of the SDK's runs and of the baseline's.
-#[derive(Default)]
-struct Samples {
-    sdk: Vec<Duration>,
-    baseline: Vec<Duration>,
+/// Who makes the call: the SDK, plain reqwest, or plain reqwest with a timeout like the SDK's
+/// (an informative third line: what the timeout alone costs).
+#[derive(Clone, Copy)]
+enum Side {
+    Sdk,
+    Plain,
+    PlainWithTimeout,
 }
 
+impl Side {
+    const ALL: [Side; 3] = [Side::Sdk, Side::Plain, Side::PlainWithTimeout];
+}
+
+/// Durations of each side's runs.
+#[derive(Default)]
+struct Samples([Vec<Duration>; 3]);
+
 impl Samples {
-    fn push(&mut self, sdk: bool, took: Duration) {
-        if sdk {
-            self.sdk.push(took)
-        } else {
-            self.baseline.push(took)
+    fn push(&mut self, side: Side, took: Duration) {
+        self.0[side as usize].push(took);
+    }
+
+    fn push_all(&mut self, took: [Duration; 3]) {
+        for (samples, took) in self.0.iter_mut().zip(took) {
+            samples.push(took);
         }
     }
 
     fn print(&mut self, what: &str, baseline: &str, per: usize, unit: &str) {
         let median = |times: &mut Vec<Duration>| {
             times.sort();
-            times[times.len() / 2].as_secs_f64()
+            times.get(times.len() / 2).map(Duration::as_secs_f64)
         };
-        let (sdk, base) = (median(&mut self.sdk), median(&mut self.baseline));
+        let [sdk, base, timed] = &mut self.0;
+        let (sdk, base) = (median(sdk).unwrap(), median(base).unwrap());
         let each = |t: f64| t * 1e6 / per as f64;
         println!("{what}:");
         println!("  SDK       {:>9.2} µs/{unit}", each(sdk));
         println!("  baseline  {:>9.2} µs/{unit}  ({baseline})", each(base));
+        if let Some(timed) = median(timed) {
+            println!(
+                "  baseline with a 60 s reqwest timeout {:>9.2} µs/{unit}  (ratio to baseline {:.3})",
+                each(timed),
+                timed / base
+            );
+        }
         println!("  SDK/baseline: {:.3}", sdk / base);
     }
 }
@@ -322,8 +362,10 @@ fn releases_json(count: usize) -> Vec<u8> {
     serde_json::to_vec(&releases).unwrap()
 }
 
-/// `--profile sdk|plain N`: N sequential calls on a current-thread runtime, for callgrind. The
-/// server runs on its own thread, which callgrind does not collect (`--toggle-collect`).
+/// `--profile sdk|plain|plain-timeout N`: N sequential calls on a current-thread runtime, for
+/// callgrind, after 100 calls of warm-up. The server runs on its own thread, which callgrind does
+/// not collect (`--toggle-collect` names the `measured` function). scripts/profile-call.sh runs
+/// two N and takes the difference, so the warm-up and set-up cancel out.
 fn profile(which: &str, calls: usize) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -341,45 +383,35 @@ fn profile(which: &str, calls: usize) {
         .enable_all()
         .build()
         .unwrap();
-    match which {
-        "sdk" => {
-            let sdk = sdk_client(addr);
-            rt.block_on(async {
-                for _ in 0..100 {
-                    sdk_call(&sdk).await;
-                }
-            });
-            measured_sdk(&rt, &sdk, calls);
-        }
-        "plain" => {
-            let http = plain_client();
-            let url = format!("http://{addr}/v0.1/user");
-            rt.block_on(async {
-                for _ in 0..100 {
-                    plain_call(&http, &url).await;
-                }
-            });
-            measured_plain(&rt, &http, &url, calls);
-        }
-        other => panic!("--profile sdk|plain N, not {other:?}"),
-    }
+    let sdk = sdk_client(addr);
+    let http = match which {
+        "sdk" | "plain" => plain_client(),
+        "plain-timeout" => plain_client_with_timeout(),
+        other => panic!("--profile sdk|plain|plain-timeout N, not {other:?}"),
+    };
+    let url = format!("http://{addr}/v0.1/user");
+    let sdk_side = which == "sdk";
+    measured(&rt, &sdk, &http, &url, sdk_side, 100);
+    measured(&rt, &sdk, &http, &url, sdk_side, calls);
     println!("{which}: {calls} calls");
 }
 
 #[inline(never)]
-fn measured_sdk(rt: &tokio::runtime::Runtime, sdk: &appcenter::Client, calls: usize) {
+fn measured(
+    rt: &tokio::runtime::Runtime,
+    sdk: &appcenter::Client,
+    http: &reqwest::Client,
+    url: &str,
+    sdk_side: bool,
+    calls: usize,
+) {
     rt.block_on(async {
         for _ in 0..calls {
-            sdk_call(sdk).await;
-        }
-    });
-}
-
-#[inline(never)]
-fn measured_plain(rt: &tokio::runtime::Runtime, http: &reqwest::Client, url: &str, calls: usize) {
-    rt.block_on(async {
-        for _ in 0..calls {
-            plain_call(http, url).await;
+            if sdk_side {
+                sdk_call(sdk).await;
+            } else {
+                plain_call(http, url).await;
+            }
         }
     });
 }

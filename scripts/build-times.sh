@@ -8,7 +8,8 @@
 # Self-contained: the working tree (without target/ and .git/) is copied to a temporary
 # directory, built there into a fresh CARGO_TARGET_DIR under /tmp, and both are removed at the
 # end, so nothing in the repository is touched (the "edit" row edits the copy). Each row is one
-# `cargo build` under `/usr/bin/time -v`: wall-clock time, and the peak resident memory of the
+# `cargo build` under `/usr/bin/time -v`: wall-clock time, CPU time of all processes (less
+# sensitive to other load on the machine than wall-clock time), and the peak resident memory of the
 # largest process it ran (rustc compiling this crate, for every row but the first). Debug
 # profile, as `cargo build` gives a user. Needs the dependencies downloadable or already in
 # ~/.cargo (run `cargo fetch` once when offline).
@@ -38,12 +39,13 @@ run() {
     echo "build-times.sh: '$label' failed" >&2
     exit 1
   fi
-  local wall rss seconds
+  local wall rss seconds cpu
   wall="$(sed -n 's/^\s*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")"
+  cpu="$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.1f", s }' "$log")"
   rss="$(sed -n 's/^\s*Maximum resident set size (kbytes): //p' "$log")"
   seconds="$(awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.1f", s }' <<<"$wall")"
-  rows+=("| $label | \`cargo build $*\` | ${seconds} s | $(awk '{ printf "%.2f", $1 / 1048576 }' <<<"$rss") GB | $target |")
-  echo "build-times.sh: $label: ${seconds} s, ${rss} kB peak" >&2
+  rows+=("| $label | \`cargo build $*\` | ${seconds} s | ${cpu} s | $(awk '{ printf "%.2f", $1 / 1e6 }' <<<"$rss") GB | $target |")
+  echo "build-times.sh: $label: ${seconds} s (CPU ${cpu} s), ${rss} kB peak" >&2
 }
 clean_crate() { (cd "$src" && cargo clean --quiet -p appcenter); }
 
@@ -64,6 +66,6 @@ run "crate alone, \`account\` only" "" -- --lib --no-default-features --features
 
 echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(rustc --version), load average at the start: $load."
 echo
-echo "| Build | Command | Time | Peak RSS | Target |"
-echo "|---|---|---|---|---|"
+echo "| Build | Command | Time | CPU (user+sys) | Peak RSS | Target |"
+echo "|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

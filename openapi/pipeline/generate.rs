@@ -52,6 +52,7 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<(syn::File, usize), String>
     let mut redact = RedactSecrets::default();
     redact.visit_file_mut(&mut file);
     super::path_segments::CheckPathSegments.visit_file_mut(&mut file);
+    super::api_version_header::apply(&mut file)?;
     Ok((file, redact.redacted))
 }
 
