@@ -216,6 +216,11 @@ async fn bench(plan: Plan) {
     }
 
     println!("{} rounds, medians; the sides alternate", plan.rounds);
+    println!(
+        "size of one call's future: SDK {} bytes, plain {} bytes",
+        std::mem::size_of_val(&sdk.users_get().send()),
+        std::mem::size_of_val(&http.get(url).send()),
+    );
     let plain = "plain reqwest + serde_json";
     sequential.print(
         &format!(

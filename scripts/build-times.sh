@@ -44,7 +44,7 @@ run() {
   cpu="$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.1f", s }' "$log")"
   rss="$(sed -n 's/^\s*Maximum resident set size (kbytes): //p' "$log")"
   seconds="$(awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.1f", s }' <<<"$wall")"
-  rows+=("| $label | \`cargo build $*\` | ${seconds} s | ${cpu} s | $(awk '{ printf "%.2f", $1 / 1e6 }' <<<"$rss") GB | $target |")
+  rows+=("| $label | \`cargo build${*:+ $*}\` | ${seconds} s | ${cpu} s | $(awk '{ printf "%.2f", $1 / 1e6 }' <<<"$rss") GB | $target |")
   echo "build-times.sh: $label: ${seconds} s (CPU ${cpu} s), ${rss} kB peak" >&2
 }
 clean_crate() { (cd "$src" && cargo clean --quiet -p appcenter); }
