@@ -156,6 +156,9 @@ async fn bench() {
         .base_url(&server.uri)
         .build()
         .unwrap();
+    // This crate builds reqwest's rustls without a crypto provider: a client of one's own
+    // needs one installed (as rustls asks of applications).
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
 
     let hwm_before = common::vm_hwm_kib();

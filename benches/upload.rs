@@ -224,6 +224,9 @@ async fn bench() {
         .base_url(&server.uri)
         .build()
         .unwrap();
+    // A caller's own reqwest client: with this crate's features its rustls has no crypto
+    // provider compiled in, so the application installs one (as rustls asks of applications).
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
 
     let hwm_before = vm_hwm_kib();

@@ -404,6 +404,13 @@ impl ClientBuilder {
                 })?;
             http = http.tls_certs_merge(certificates);
         }
+        // rustls on `ring` rather than reqwest's aws-lc-rs (see `tls`); native-tls, when also
+        // enabled, stays reqwest's choice.
+        #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+        {
+            http =
+                http.tls_backend_preconfigured(crate::tls::client_config(&self.root_certificates)?);
+        }
         let http = http.build().map_err(|e| {
             Error::Config(format!("could not build the HTTP client: {}", chain(&e)))
         })?;

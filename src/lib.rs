@@ -47,6 +47,8 @@ mod redact;
 mod retry;
 #[cfg(feature = "crash")]
 pub mod symbols;
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+mod tls;
 mod tolerant;
 mod transport;
 #[cfg(feature = "distribute")]

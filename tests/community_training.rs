@@ -245,6 +245,9 @@ async fn client_type_service_on_s2s_calls_only() {
 async fn a_service_token_without_client_type_is_refused_by_the_mock() {
     // The mock enforces what the docs say the instance does, so the header test above can fail.
     let mock = MockCommunityTraining::start().await;
+    // This crate builds reqwest's rustls without a crypto provider: a client of one's own
+    // needs one installed (as rustls asks of applications).
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let token: Value = reqwest::Client::new()
         .post(format!(
             "{}/{}/oauth2/v2.0/token",

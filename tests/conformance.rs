@@ -115,6 +115,9 @@ const HAND_WRITTEN: &[(&str, CallFn)] = &[
 /// Prism must refuse what the spec forbids, or a pass here would prove nothing: a body missing
 /// required fields (422) and a request without the token (401).
 async fn prism_refuses_invalid_requests(url: &str) {
+    // A caller's own reqwest client: with this crate's features its rustls has no crypto
+    // provider compiled in, so the application installs one (as rustls asks of applications).
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let missing_fields = http
         .post(format!("{url}/v0.1/apps"))

@@ -43,6 +43,9 @@ async fn a_route_nobody_answered_is_not_served_rather_than_unauthorized() {
 #[tokio::test]
 async fn a_path_that_is_no_operation_is_not_served_whatever_the_token() {
     let mock = MockAppCenter::start().await;
+    // This crate builds reqwest's rustls without a crypto provider: a client of one's own
+    // needs one installed (as rustls asks of applications).
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let answer = reqwest::Client::new()
         .get(format!("{}/v0.1/no/such/thing", mock.uri()))
         .send()

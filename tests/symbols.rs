@@ -594,6 +594,9 @@ async fn the_mock_blob_host_refuses_the_api_token_and_a_wrong_signature() {
     let upload_url = created.upload_url.clone().unwrap();
     let url = url::Url::parse(&upload_url).unwrap();
     assert_eq!(url.origin().ascii_serialization(), symbols.blob_uri());
+    // This crate builds reqwest's rustls without a crypto provider: a client of one's own
+    // needs one installed (as rustls asks of applications).
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let put = |url: String| {
         http.put(url)

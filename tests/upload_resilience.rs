@@ -497,6 +497,9 @@ async fn the_upload_domain_is_its_own_origin_and_refuses_the_api_token() {
         mock.upload_domain_uri(),
         encoded_upload_token()
     );
+    // This crate builds reqwest's rustls without a crypto provider: a client of one's own
+    // needs one installed (as rustls asks of applications).
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let refused = http
         .post(&url)
@@ -529,6 +532,9 @@ async fn the_upload_domain_is_its_own_origin_and_refuses_the_api_token() {
 #[tokio::test]
 async fn the_mock_upload_domain_refuses_impossible_block_numbers_without_panicking() {
     let mock = MockAppCenter::builder().chunk_size(KIB).start().await;
+    // This crate builds reqwest's rustls without a crypto provider: a client of one's own
+    // needs one installed (as rustls asks of applications).
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let base = format!("{}/upload", mock.upload_domain_uri());
     let token = encoded_upload_token();

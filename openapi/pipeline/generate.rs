@@ -64,6 +64,7 @@ pub fn generate_with(
     let redacted = super::redact::redact(&mut file);
     super::redact::check(&file)?;
     super::path_segments::CheckPathSegments.visit_file_mut(&mut file);
+    super::api_version_header::apply(&mut file)?;
     Ok((file, redacted))
 }
 

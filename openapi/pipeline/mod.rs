@@ -11,6 +11,7 @@
 //! Each step is a plain function over the spec (`serde_json::Value`) so it can be read, tested and
 //! reasoned about on its own. Nothing here edits generated code by hand.
 
+pub mod api_version_header;
 pub mod app_scoped;
 pub mod case_aliases;
 pub mod client_methods;
