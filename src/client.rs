@@ -447,3 +447,15 @@ fn chain(error: &dyn std::error::Error) -> String {
 // `impl Client { pub fn users_get(&self) -> crate::builder::UsersGet<'_> ... }`: one method per
 // operation, written by `openapi/pipeline/client_methods.rs`.
 include!(concat!(env!("OUT_DIR"), "/client_methods.rs"));
+
+/// A plain reqwest client for unit tests, with the TLS configuration the crate's own clients get
+/// (reqwest's rustls has no crypto provider of its own here).
+#[cfg(test)]
+pub(crate) fn http_for_tests() -> reqwest::Client {
+    let builder = reqwest::Client::builder();
+    #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+    let builder = builder.tls_backend_preconfigured(
+        crate::tls::client_config(&[]).expect("the default TLS configuration"),
+    );
+    builder.build().expect("a plain reqwest client")
+}

@@ -13,9 +13,9 @@
 //!
 //! let mock = MockAppCenter::start().await;
 //! let orgs = mock.on_organizations_list().respond(vec![types::OrganizationsListResponseItem {
-//!     display_name: "Acme".into(),
+//!     display_name: Some("Acme".into()),
 //!     name: "acme".into(),
-//!     origin: "appcenter".into(),
+//!     origin: Some("appcenter".into()),
 //! }]);
 //! mock.on_releases_list("acme", "rocket").fail(404, "NotFound", "no such app");
 //!
@@ -23,9 +23,7 @@
 //! let names: Vec<String> = client.organizations_list().send().await?.into_inner()
 //!     .into_iter().map(|org| org.name).collect();
 //! assert_eq!(names, ["acme"]);
-//! let err = appcenter::Error::from(
-//!     client.app("acme/rocket")?.releases_list().send().await.unwrap_err(),
-//! );
+//! let err = client.app("acme/rocket")?.releases_list().send().await.unwrap_err();
 //! assert_eq!(err.api().unwrap().kind(), appcenter::ApiErrorKind::NotFound);
 //! assert_eq!(orgs.calls(), 1);
 //! # Ok(()) }

@@ -307,7 +307,7 @@ mod tests {
     async fn failures_count_against_one_budget_for_the_upload() {
         // Nothing listens on port 1: every attempt is a (retried) connect failure.
         let target = BlobTarget::new(
-            reqwest::Client::new(),
+            crate::client::http_for_tests(),
             "http://127.0.0.1:1/blob?sig=s",
             Timeout {
                 base: Some(Duration::from_secs(5)),

@@ -389,7 +389,7 @@ mod tests {
 
     fn domain(per_attempt: Option<Duration>, min_rate: u64) -> UploadDomain {
         UploadDomain::new(
-            reqwest::Client::new(),
+            crate::client::http_for_tests(),
             Settings {
                 upload_domain: "https://file.example",
                 asset_id: "asset".into(),
