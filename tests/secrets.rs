@@ -8,7 +8,10 @@
 //! Searched (see [`Channel`]): `Debug` (plain and `{:#?}`) and `Display` of the clients,
 //! builders, answers and every error with its whole `source()` chain; panic messages; captured
 //! tracing output (every span and event field); and what every foreign origin received
-//! (redirect targets, proxies, `nextLink` hosts): URL, headers and body.
+//! (redirect targets, proxies, `nextLink` hosts, and with the mock the release upload's upload
+//! domain and the symbol upload's blob host): URL, headers and body. The mock accepts only its
+//! own token, so its probes plant `MockAppCenter::TOKEN`, `UPLOAD_TOKEN` (and its encoded twin)
+//! and `SAS_SIGNATURE`.
 #![cfg(all(
     feature = "account",
     feature = "distribute",
