@@ -8,7 +8,10 @@
 //! Searched (see [`Channel`]): `Debug` (plain and `{:#?}`) and `Display` of the clients,
 //! builders, answers and every error with its whole `source()` chain; panic messages; captured
 //! tracing output (every span and event field); and what every foreign origin received
-//! (redirect targets, proxies, `nextLink` hosts): URL, headers and body.
+//! (redirect targets, proxies, `nextLink` hosts, and with the mock the release upload's upload
+//! domain and the symbol upload's blob host): URL, headers and body. The mock accepts only its
+//! own token, so its probes plant `MockAppCenter::TOKEN`, `UPLOAD_TOKEN` (and its encoded twin)
+//! and `SAS_SIGNATURE`.
 #![cfg(all(
     feature = "account",
     feature = "distribute",
@@ -656,4 +659,227 @@ async fn point_9_a_huge_poll_interval_is_not_a_panic() {
         .expect("no panic");
     clean("point 9 (poll)", Channel::Shown("upload result"), &shown);
     finish("point 9 (poll)", &capture);
+}
+
+/// The mock's own secrets (it accepts only its token, so that is the planted API token): the
+/// API token, the upload token and its encoded twin, the SAS signature.
+#[cfg(feature = "mock")]
+fn mock_secrets() -> Vec<String> {
+    vec![
+        appcenter::mock::MockAppCenter::TOKEN.to_string(),
+        appcenter::mock::UPLOAD_TOKEN.to_string(),
+        appcenter::mock::encoded_upload_token(),
+        appcenter::mock::SAS_SIGNATURE.to_string(),
+    ]
+}
+
+/// [`clean`], plus the mock's secrets in `text`.
+#[cfg(feature = "mock")]
+fn mock_clean(probe: &str, channel: Channel<'_>, text: &str) {
+    clean(probe, Channel::Shown("(file canaries)"), text);
+    let secrets = mock_secrets();
+    if let Some(index) = secrets.iter().position(|s| text.contains(s.as_str())) {
+        let mut masked = text.to_string();
+        for (n, secret) in secrets.iter().enumerate() {
+            masked = masked.replace(secret.as_str(), &format!("<MOCK SECRET #{n}>"));
+        }
+        panic!("probe {probe}: mock secret #{index} seen in {channel:?}: {masked}");
+    }
+}
+
+/// `Debug` and `{:#?}` of `value`, searched for the mock's secrets too.
+#[cfg(feature = "mock")]
+fn mock_shown<T: std::fmt::Debug + ?Sized>(probe: &str, what: &str, value: &T) {
+    mock_clean(probe, Channel::Shown(what), &format!("{value:?}"));
+    mock_clean(probe, Channel::Shown(what), &format!("{value:#?}"));
+}
+
+/// [`error_chain`], searched for the mock's secrets too.
+#[cfg(feature = "mock")]
+fn mock_error_chain(probe: &str, error: &(dyn std::error::Error + 'static)) {
+    let mut current = Some(error);
+    let mut depth = 0;
+    while let Some(e) = current {
+        let what = format!("error source #{depth}");
+        mock_clean(probe, Channel::Shown(&what), &e.to_string());
+        mock_shown(probe, &what, e);
+        current = e.source();
+        depth += 1;
+    }
+}
+
+/// What a foreign origin of the mock received (method, path, query, every header, JSON body)
+/// must not carry `X-API-Token` nor the API token.
+#[cfg(feature = "mock")]
+fn mock_foreign(probe: &str, what: &str, received: &[appcenter::mock::Received]) {
+    let token = appcenter::mock::MockAppCenter::TOKEN;
+    assert!(
+        !received.is_empty(),
+        "probe {probe}: {what} received nothing"
+    );
+    for request in received {
+        assert!(
+            !request.headers.contains_key("x-api-token"),
+            "probe {probe}: X-API-Token went to the {what}"
+        );
+        let mut text = format!(
+            "{} {}?{}\n",
+            request.method,
+            request.path,
+            request.query.as_deref().unwrap_or_default()
+        );
+        for (name, value) in &request.headers {
+            text.push_str(&format!(
+                "{name}: {}\n",
+                String::from_utf8_lossy(value.as_bytes())
+            ));
+        }
+        if let Some(json) = &request.json {
+            text.push_str(&json.to_string());
+        }
+        clean(probe, Channel::Foreign(what), &text);
+        assert!(
+            !text.contains(token),
+            "probe {probe}: the API token went to the {what}"
+        );
+    }
+}
+
+#[cfg(feature = "mock")]
+fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("appcenter-secrets-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, bytes).unwrap();
+    file
+}
+
+/// The release upload's upload domain (its own origin) never receives the API token, and
+/// neither the result, the progress events nor an injected chunk failure show the upload
+/// token or its encoded twin.
+#[cfg(all(feature = "mock", feature = "distribute"))]
+#[tokio::test]
+async fn the_upload_domain_never_receives_the_api_token_and_the_upload_token_never_shows() {
+    use appcenter::mock::{ChunkFailure, MockAppCenter};
+    use appcenter::upload::Progress;
+
+    let (capture, _guard) = start();
+    let probe = "upload domain";
+    let fast = || {
+        RetryPolicy::default()
+            .max_attempts(2)
+            .initial_backoff(Duration::from_millis(1))
+            .max_backoff(Duration::from_millis(5))
+    };
+
+    // A successful upload.
+    let mock = MockAppCenter::builder().chunk_size(1024).start().await;
+    assert_ne!(mock.upload_domain_uri(), mock.uri());
+    let client = mock.client_builder().retry(fast()).build().unwrap();
+    let file = temp_file("ok.apk", &[7u8; 3 * 1024 + 5]);
+    let progress = std::sync::Arc::new(Mutex::new(Vec::<Progress>::new()));
+    let seen = std::sync::Arc::clone(&progress);
+    let upload = client
+        .upload_release("owner", "app", &file)
+        .poll_interval(Duration::from_millis(5))
+        .poll_timeout(Duration::from_secs(10))
+        .on_progress(move |p| seen.lock().unwrap().push(*p));
+    mock_shown(probe, "ReleaseUpload", &upload);
+    let release = upload.send().await;
+    mock_shown(probe, "upload result", &release);
+    let release = release.unwrap();
+    mock_shown(probe, "UploadedRelease", &release);
+    let progress = progress.lock().unwrap().clone();
+    assert!(!progress.is_empty());
+    for p in &progress {
+        mock_shown(probe, "progress event", p);
+    }
+    mock_foreign(probe, "upload domain", &mock.upload_domain_requests());
+    let wire = mock
+        .upload_domain_server()
+        .received_requests()
+        .await
+        .unwrap_or_default();
+    assert!(!wire.is_empty());
+    for request in &wire {
+        assert!(!request.headers.contains_key("x-api-token"));
+        assert!(
+            !String::from_utf8_lossy(&request.body).contains(MockAppCenter::TOKEN),
+            "probe {probe}: the API token went to the upload domain in a body"
+        );
+    }
+
+    // A chunk that keeps failing.
+    let mock = MockAppCenter::builder()
+        .chunk_size(1024)
+        .fail_chunk(1, 100, ChunkFailure::ErrorFlag)
+        .start()
+        .await;
+    let client = mock.client_builder().retry(fast()).build().unwrap();
+    let file = temp_file("fail.apk", &[9u8; 3 * 1024]);
+    let error = client
+        .upload_release("owner", "app", &file)
+        .poll_interval(Duration::from_millis(5))
+        .poll_timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap_err();
+    mock_error_chain(probe, &error);
+    mock_foreign(probe, "upload domain", &mock.upload_domain_requests());
+
+    mock_clean(probe, Channel::Tracing, &capture.text());
+    finish(probe, &capture);
+}
+
+/// The symbol upload's blob host never receives the API token, and neither an injected blob
+/// failure (one that echoes the signed URL) nor `Debug` shows the SAS signature.
+#[cfg(all(feature = "mock", feature = "crash"))]
+#[tokio::test]
+async fn the_blob_host_never_receives_the_api_token_and_the_sas_never_shows() {
+    use appcenter::mock::{BlobFailure, MockAppCenter, MockSymbols};
+    use appcenter::symbols::{Progress, SymbolType};
+
+    let (capture, _guard) = start();
+    let probe = "blob host";
+    let retry = RetryPolicy::default()
+        .max_attempts(2)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5));
+
+    // A successful upload.
+    let mock = MockAppCenter::start().await;
+    let symbols = MockSymbols::mount(&mock).await;
+    let client = mock.client_builder().retry(retry.clone()).build().unwrap();
+    let file = temp_file("symbols.zip", &[3u8; 2000]);
+    let progress = std::sync::Arc::new(Mutex::new(Vec::<Progress>::new()));
+    let seen = std::sync::Arc::clone(&progress);
+    let upload = client
+        .upload_symbols("owner", "app", &file, SymbolType::Breakpad)
+        .on_progress(move |p| seen.lock().unwrap().push(*p));
+    mock_shown(probe, "SymbolUpload", &upload);
+    let result = upload.send().await;
+    mock_shown(probe, "symbol upload result", &result);
+    result.unwrap();
+    for p in progress.lock().unwrap().iter() {
+        mock_shown(probe, "progress event", p);
+    }
+    mock_foreign(probe, "blob host", &symbols.blob_requests());
+
+    // A blob failure whose message echoes the signed URL.
+    let mock = MockAppCenter::start().await;
+    let symbols = MockSymbols::builder()
+        .fail_put(u32::MAX, BlobFailure::EchoUrl)
+        .mount(&mock)
+        .await;
+    let client = mock.client_builder().retry(retry).build().unwrap();
+    let error = client
+        .upload_symbols("owner", "app", &file, SymbolType::Breakpad)
+        .send()
+        .await
+        .unwrap_err();
+    mock_error_chain(probe, &error);
+    mock_foreign(probe, "blob host", &symbols.blob_requests());
+
+    mock_clean(probe, Channel::Tracing, &capture.text());
+    finish(probe, &capture);
 }

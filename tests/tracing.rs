@@ -149,3 +149,122 @@ async fn a_failure_records_the_error_kind_code_and_correlation_id() {
         capture.text()
     );
 }
+
+/// The `debug` events of `message`, in order.
+#[cfg(feature = "mock")]
+fn events(capture: &Capture, message: &str) -> Vec<Entry> {
+    capture
+        .entries()
+        .into_iter()
+        .filter(|e| e.kind == "event" && e.field("message") == Some(message))
+        .collect()
+}
+
+/// A fresh path for `name` in a directory of its own.
+#[cfg(feature = "mock")]
+fn temp_file(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("appcenter-tracing-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// The mock's secrets, in no captured field.
+#[cfg(feature = "mock")]
+fn assert_no_mock_secrets(capture: &Capture) {
+    let text = capture.text();
+    for secret in [
+        appcenter::mock::MockAppCenter::TOKEN.to_string(),
+        appcenter::mock::UPLOAD_TOKEN.to_string(),
+        appcenter::mock::encoded_upload_token(),
+        appcenter::mock::SAS_SIGNATURE.to_string(),
+        "sig=".to_string(),
+    ] {
+        assert!(!text.contains(&secret), "{secret:?} captured in: {text}");
+    }
+}
+
+/// Issue 9: the release upload emits an `upload progress` event per progress report, with the
+/// phase, byte counts and upload id, and no token or URL.
+#[cfg(all(feature = "mock", feature = "distribute"))]
+#[tokio::test]
+async fn the_release_upload_emits_progress_events() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let mock = appcenter::mock::MockAppCenter::builder()
+        .chunk_size(1024)
+        .start()
+        .await;
+    let file = temp_file("app.apk");
+    std::fs::write(&file, vec![5u8; 2 * 1024 + 3]).unwrap();
+
+    mock.client()
+        .upload_release("org", "app", &file)
+        .poll_interval(Duration::from_millis(5))
+        .poll_timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap();
+
+    let progress = events(&capture, "upload progress");
+    assert!(!progress.is_empty(), "{:?}", capture.entries());
+    let upload_id = mock.upload_id().unwrap().to_string();
+    let last_uploading = progress
+        .iter()
+        .rfind(|e| e.field("phase") == Some("Uploading"))
+        .expect("an Uploading event");
+    assert_eq!(last_uploading.field("bytes_sent"), Some("2051"));
+    assert_eq!(last_uploading.field("total_bytes"), Some("2051"));
+    assert_eq!(last_uploading.field("upload_id"), Some(upload_id.as_str()));
+    let phases: Vec<&str> = progress.iter().filter_map(|e| e.field("phase")).collect();
+    for phase in ["Uploading", "Processing", "Done"] {
+        assert!(phases.contains(&phase), "{phases:?}");
+    }
+    assert!(
+        !capture.text().contains(&mock.upload_domain_uri()),
+        "{}",
+        capture.text()
+    );
+    assert_no_mock_secrets(&capture);
+}
+
+/// Issue 9: the symbol upload emits a `symbol upload progress` event per progress report, with
+/// the phase, byte counts and symbol upload id, and no SAS signature or token.
+#[cfg(all(feature = "mock", feature = "crash"))]
+#[tokio::test]
+async fn the_symbol_upload_emits_progress_events() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let mock = appcenter::mock::MockAppCenter::start().await;
+    let symbols = appcenter::mock::MockSymbols::mount(&mock).await;
+    let file = temp_file("symbols.zip");
+    std::fs::write(&file, vec![6u8; 1500]).unwrap();
+
+    mock.client()
+        .upload_symbols(
+            "org",
+            "app",
+            &file,
+            appcenter::symbols::SymbolType::Breakpad,
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let progress = events(&capture, "symbol upload progress");
+    assert!(!progress.is_empty(), "{:?}", capture.entries());
+    let id = symbols.symbol_upload_id().unwrap();
+    let sent = progress
+        .iter()
+        .find(|e| e.field("bytes_sent") == Some("1500"))
+        .expect("an event with every byte sent");
+    assert_eq!(sent.field("total_bytes"), Some("1500"));
+    assert_eq!(sent.field("phase"), Some("Uploading"));
+    assert_eq!(sent.field("upload_id"), Some(id.as_str()));
+    assert_eq!(progress.last().unwrap().field("phase"), Some("Done"));
+    assert!(
+        !capture.text().contains(&symbols.blob_uri()),
+        "{}",
+        capture.text()
+    );
+    assert_no_mock_secrets(&capture);
+}

@@ -346,6 +346,7 @@ impl<'a> SymbolUpload<'a> {
             })?
             .into_inner();
         let id = created.symbol_upload_id;
+        reporter.created(&id);
 
         reporter.start(size, blocks);
         let sent = self

@@ -1,5 +1,6 @@
 //! Progress of a symbol upload: the caller's callback sees each change; the library prints
-//! nothing. A [`Progress`] holds counts only: no URL, no token.
+//! nothing, but each change is also a `debug` event `symbol upload progress` (phase, counts,
+//! symbol upload id). A [`Progress`] holds counts only: no URL, no token, no SAS.
 
 use std::sync::Arc;
 
@@ -43,6 +44,8 @@ pub(crate) type Callback = Arc<dyn Fn(&Progress) + Send + Sync>;
 pub(crate) struct Reporter {
     progress: Progress,
     callback: Option<Callback>,
+    /// The symbol upload's id, once created (for the tracing events only).
+    upload_id: Option<String>,
 }
 
 impl Reporter {
@@ -56,10 +59,21 @@ impl Reporter {
                 blocks_total: 0,
             },
             callback,
+            upload_id: None,
         }
     }
 
     fn emit(&self) {
+        let p = &self.progress;
+        tracing::debug!(
+            phase = ?p.phase,
+            upload_id = self.upload_id.as_deref(),
+            bytes_sent = p.bytes_sent,
+            total_bytes = p.total_bytes,
+            blocks_done = p.blocks_done,
+            blocks_total = p.blocks_total,
+            "symbol upload progress"
+        );
         if let Some(callback) = &self.callback {
             callback(&self.progress);
         }
@@ -68,6 +82,11 @@ impl Reporter {
     pub(crate) fn phase(&mut self, phase: Phase) {
         self.progress.phase = phase;
         self.emit();
+    }
+
+    /// The symbol upload was created with this id (an id, not a secret); no event of its own.
+    pub(crate) fn created(&mut self, upload_id: &str) {
+        self.upload_id = Some(upload_id.to_string());
     }
 
     /// The upload starts: `bytes` in `blocks`.

@@ -1,5 +1,6 @@
 //! Progress reporting: the caller's callback and the [`UploadControl`](super::UploadControl)'s
-//! watch channel see each change; the library prints nothing.
+//! watch channel see each change; the library prints nothing, but each change is also a
+//! `debug` event `upload progress` (phase, counts, upload id: never a token nor a URL).
 
 use std::sync::Arc;
 
@@ -68,6 +69,16 @@ impl Reporter {
     }
 
     fn emit(&self) {
+        let p = &self.progress;
+        tracing::debug!(
+            phase = ?p.phase,
+            upload_id = p.upload_id.map(tracing::field::display),
+            bytes_sent = p.bytes_sent,
+            total_bytes = p.total_bytes,
+            chunks_done = p.chunks_done,
+            chunks_total = p.chunks_total,
+            "upload progress"
+        );
         if let Some(callback) = &self.callback {
             callback(&self.progress);
         }
