@@ -46,6 +46,9 @@ pub(crate) async fn call<T>(
         correlation_id = tracing::field::Empty,
     );
     let started = Instant::now();
+    // Boxed once here: the generated future is several kilobytes, and every wrapper below (task
+    // local, span) would otherwise move it whole.
+    let send = Box::pin(send);
     let context = Call {
         operation,
         span: span.clone(),
