@@ -22,14 +22,14 @@
 //! A bench binary rather than criterion: one run moves gigabytes over loopback, so there is
 //! nothing for criterion's sampling to add, and its build cost is large on small machines.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use appcenter::mock::{Keep, MockAppCenter, digest};
+
+mod common;
 
 const MIB: u64 = 1024 * 1024;
 const ROLE: &str = "APPCENTER_BENCH_ROLE";
@@ -74,44 +74,8 @@ impl Plan {
         2 * self.parallelism * self.chunk_size as usize
     }
 }
-/// Counts live heap bytes and their peak.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            if new_size > layout.size() {
-                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
-                    + (new_size - layout.size());
-                PEAK.fetch_max(live, Ordering::Relaxed);
-            } else {
-                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        new
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: common::Counting = common::Counting;
 
 fn main() {
     if std::env::var(ROLE).as_deref() == Ok("server") {
@@ -217,7 +181,7 @@ async fn bench() {
         "the file must be clearly larger than the memory bound, or buffering it goes unseen"
     );
     let path = std::env::temp_dir().join(format!("appcenter-bench-{}.apk", std::process::id()));
-    write_file(&path, file_size);
+    common::write_file(&path, file_size);
     let expected = expected_summary(&path, file_size, chunk_size);
     let mut server = Server::start(chunk_size);
     let client = appcenter::Client::builder(MockAppCenter::TOKEN)
@@ -229,15 +193,14 @@ async fn bench() {
     let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
 
-    let hwm_before = vm_hwm_kib();
+    let hwm_before = common::vm_hwm_kib();
     let mut upload_times = Vec::new();
     let mut plain_times = Vec::new();
     let mut upload_peak = 0;
     let mut hwm_after_upload = 0;
     let mut bytes = None;
     for run in 0..runs {
-        let live = LIVE.load(Ordering::Relaxed);
-        PEAK.store(live, Ordering::Relaxed);
+        let live = common::start_peak();
         let started = Instant::now();
         let release = client
             .upload_release("bench", "app", &path)
@@ -247,10 +210,10 @@ async fn bench() {
             .await
             .expect("the upload succeeds");
         upload_times.push(started.elapsed());
-        upload_peak = upload_peak.max(PEAK.load(Ordering::Relaxed) - live);
+        upload_peak = upload_peak.max(common::peak_since(live));
         if run == 0 {
             // Before any baseline run streams the file: the upload's own high-water mark.
-            hwm_after_upload = vm_hwm_kib();
+            hwm_after_upload = common::vm_hwm_kib();
         }
         assert_eq!(release.release_id, 42);
         assert_eq!(server.report(), expected, "the server got the file");
@@ -323,26 +286,6 @@ async fn bench() {
     );
 }
 
-/// Writes `size` deterministic bytes, a piece at a time (never the whole file in memory).
-fn write_file(path: &Path, size: u64) {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut piece = vec![0u8; 1024 * 1024];
-    let mut left = size;
-    while left > 0 {
-        for word in piece.chunks_exact_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            word.copy_from_slice(&x.to_le_bytes());
-        }
-        let n = left.min(piece.len() as u64);
-        file.write_all(&piece[..n as usize]).unwrap();
-        left -= n;
-    }
-    file.flush().unwrap();
-}
-
 /// The summary the server should report for the file.
 fn expected_summary(path: &PathBuf, size: u64, chunk_size: u64) -> String {
     let mut file = std::fs::File::open(path).unwrap();
@@ -354,17 +297,4 @@ fn expected_summary(path: &PathBuf, size: u64, chunk_size: u64) -> String {
         chunks.push((n, (len as u64, digest(&buffer[..len]))));
     }
     summary(chunks.into_iter())
-}
-
-/// The process's resident-memory high-water mark, in KiB (Linux; 0 elsewhere).
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -1,6 +1,6 @@
 //! Named fix-ups of the App Center spec, each mending one defect that would make progenitor panic,
-//! refuse the spec, or (worst) compile wrong types. The numbers behind each defect are in
-//! `../shared/notes/spec-and-progenitor.md` and in the `expected` counts below.
+//! refuse the spec, or (worst) compile wrong types. The numbers behind each defect are in the
+//! `expected` counts below (measured when the fix-ups were written).
 //!
 //! Every fix-up returns how many places it changed and [`apply_all`] compares that with the count
 //! recorded here: a refreshed spec that changes a count fails the build with a message naming the
