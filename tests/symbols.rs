@@ -7,39 +7,23 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use appcenter::Client;
 use appcenter::mock::{
     BlobFailure, MockAppCenter, MockSymbols, Received, SAS_SIGNATURE, SymbolOutcome,
 };
 use appcenter::symbols::{
     BlobError, Phase, Progress, Step, SymbolStatus, SymbolType, SymbolUploadError,
 };
-use appcenter::{Client, RetryPolicy};
 
-/// Deterministic bytes that differ from block to block, so a misplaced block is seen.
-fn data(len: usize) -> Vec<u8> {
-    let mut x: u32 = 0x9e37_79b9;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
-}
+#[path = "common/files.rs"]
+mod files;
+use files::{data, fast_retries};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, bytes).unwrap();
     path
-}
-
-fn fast_retries(attempts: u32) -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(attempts)
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(5))
 }
 
 fn client(mock: &MockAppCenter) -> Client {

@@ -3,8 +3,6 @@
 //! protocol.
 #![cfg(all(feature = "mock", feature = "distribute"))]
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,34 +12,11 @@ use appcenter::mock::{
 use appcenter::upload::{Destination, Phase, Progress, Step, TransferError, UploadError};
 use appcenter::{Client, RetryPolicy};
 
+#[path = "common/files.rs"]
+mod files;
+use files::{data, fast_retries, file};
+
 const CHUNK: u64 = 1024;
-
-/// Deterministic bytes that differ from block to block, so a misplaced chunk is seen.
-fn data(len: usize) -> Vec<u8> {
-    let mut x: u32 = 0x9e37_79b9;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-/// Writes `bytes` to a fresh file named `name` in a fresh temporary directory.
-fn file(name: &str, bytes: &[u8]) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "appcenter-upload-test-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
 
 /// A client with fast retries, so failure tests stay quick.
 fn client(mock: &MockAppCenter) -> Client {
@@ -49,13 +24,6 @@ fn client(mock: &MockAppCenter) -> Client {
         .retry(fast_retries(4))
         .build()
         .unwrap()
-}
-
-fn fast_retries(attempts: u32) -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(attempts)
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(5))
 }
 
 async fn mock() -> MockAppCenter {

@@ -5,8 +5,6 @@
 #![cfg(all(feature = "mock", feature = "distribute"))]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,42 +14,12 @@ use appcenter::{Client, RetryPolicy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+#[path = "common/files.rs"]
+mod files;
+use files::{data, fast_retries, file};
+
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * 1024;
-
-/// Deterministic bytes that differ from block to block, so a misplaced chunk is seen.
-fn data(len: usize) -> Vec<u8> {
-    let mut x: u32 = 0x2545_f491;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-/// Writes `bytes` to a fresh file named `name` in a fresh temporary directory.
-fn file(name: &str, bytes: &[u8]) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "appcenter-upload-resilience-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
-fn fast_retries(attempts: u32) -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(attempts)
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(5))
-}
 
 fn client(mock: &MockAppCenter) -> Client {
     mock.client_builder()
