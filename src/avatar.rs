@@ -146,7 +146,7 @@ impl Client {
         self.upload_avatar(&path, avatar, OPERATION).await
     }
 
-    async fn upload_avatar<T: serde::de::DeserializeOwned>(
+    async fn upload_avatar<T: serde::de::DeserializeOwned + Send>(
         &self,
         path: &str,
         avatar: &Avatar,

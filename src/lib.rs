@@ -32,6 +32,7 @@ mod avatar;
 mod client;
 #[cfg(feature = "community-training")]
 pub mod community_training;
+mod conversions;
 mod download;
 mod error;
 mod error_body;

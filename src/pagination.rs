@@ -400,7 +400,7 @@ fn nonempty<T, S>(items: Vec<T>, next: S) -> Option<(Vec<T>, S)> {
 }
 
 /// GETs one page by URL through the client's hooks, as a generated operation would.
-async fn fetch<P: DeserializeOwned>(client: &Generated, url: Url) -> Result<P> {
+async fn fetch<P: DeserializeOwned + Send>(client: &Generated, url: Url) -> Result<P> {
     let request = client.client().get(url).build().map_err(from_reqwest)?;
     let page = crate::transport::send_hand_built::<P>(client, request, NEXT_LINK).await?;
     Ok(page.into_inner())

@@ -4,13 +4,15 @@
 use std::collections::BTreeSet;
 
 /// Operation ids (= `Client` method names) whose URL is built from both `owner_name` and
-/// `app_name`, read from the `send` bodies of the generated client.
+/// `app_name`, read from the request building and `send` of the generated builders.
 fn operations_with_both_path_parameters() -> BTreeSet<String> {
     let code = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/appcenter.rs")).unwrap();
     let mut ids = BTreeSet::new();
     for chunk in code.split("let url = format!(").skip(1) {
         let args = &chunk[..chunk.find(");").unwrap()];
-        let id_at = chunk.find("operation_id: \"").unwrap() + "operation_id: \"".len();
+        // The `send` after the request building names the operation.
+        let id_at = chunk.find("Operation::new(").unwrap();
+        let id_at = id_at + chunk[id_at..].find('"').unwrap() + 1;
         let id = &chunk[id_at..id_at + chunk[id_at..].find('"').unwrap()];
         if args.contains("owner_name") && args.contains("app_name") {
             ids.insert(id.to_string());

@@ -50,13 +50,13 @@ fn supplement_operation_ids() -> BTreeSet<String> {
     ids
 }
 
-/// Operation ids the generated client sends (each operation records its id for the hooks).
+/// Operation ids the generated client sends (each `send` names its operation).
 /// progenitor snake-cases them, so both sides are compared by [`key`].
 fn generated_operation_ids() -> Vec<String> {
     let code = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/appcenter.rs")).unwrap();
-    code.split("operation_id: \"")
+    code.split("Operation::new(")
         .skip(1)
-        .map(|rest| key(&rest[..rest.find('"').unwrap()]))
+        .map(|rest| key(rest.split('"').nth(1).unwrap()))
         .collect()
 }
 

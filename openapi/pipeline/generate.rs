@@ -65,6 +65,7 @@ pub fn generate_with(
     super::redact::check(&file)?;
     super::path_segments::CheckPathSegments.visit_file_mut(&mut file);
     super::api_version_header::apply(&mut file)?;
+    super::shared_conversions::apply(&mut file)?;
     Ok((file, redacted))
 }
 

@@ -25,6 +25,7 @@ pub mod mock_helpers;
 pub mod null_lists;
 pub mod path_segments;
 pub mod redact;
+pub mod shared_conversions;
 pub mod specs;
 pub mod supplement;
 pub mod walk;

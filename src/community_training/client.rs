@@ -139,6 +139,19 @@ fn empty_write_body(request: &mut Request) {
 #[derive(Clone)]
 struct HookFailure(String);
 
+impl crate::transport::Exchange for generated::Client {
+    fn exchange(
+        &self,
+        operation: crate::Operation,
+        request: Request,
+        success: crate::transport::Success,
+    ) -> impl std::future::Future<
+        Output = Result<Response, progenitor_client::Error<AppCenterErrorBody>>,
+    > + Send {
+        crate::transport::exchange(self, operation, request, success)
+    }
+}
+
 impl ClientHooks<Arc<State>> for generated::Client {
     async fn pre<E>(
         &self,
