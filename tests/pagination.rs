@@ -635,7 +635,7 @@ fn the_paged_operations_of_the_spec_are_the_builders_with_a_page_target() {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|p| resolve(p))
+                .map(&resolve)
                 .filter(|p| p["in"] == "query")
                 .map(|p| p["name"].as_str().unwrap().to_string())
                 .collect();
