@@ -8,8 +8,10 @@ use std::collections::BTreeSet;
 fn operations_with_both_path_parameters() -> BTreeSet<String> {
     let code = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/appcenter.rs")).unwrap();
     let mut ids = BTreeSet::new();
-    for chunk in code.split("let url = format!(").skip(1) {
-        let args = &chunk[..chunk.find(");").unwrap()];
+    // One chunk per builder: its `send_generated`, the `send` and `page_target` after it.
+    for chunk in code.split("fn send_generated(").skip(1) {
+        let url_at = chunk.find("let url = format!(").unwrap();
+        let args = &chunk[url_at..url_at + chunk[url_at..].find(");").unwrap()];
         let id_at = chunk.find("operation_id: \"").unwrap() + "operation_id: \"".len();
         let id = &chunk[id_at..id_at + chunk[id_at..].find('"').unwrap()];
         if args.contains("owner_name") && args.contains("app_name") {
