@@ -38,7 +38,10 @@ fn run() -> Result<(), String> {
         .map_err(|e| format!("the mended spec is not OpenAPI 3.0: {e}"))?;
     let (mut file, redacted) = pipeline::generate::generate(&openapi)?;
     let app_scoped = pipeline::app_scoped::generate(&file)?;
-    let client_methods = pipeline::client_methods::client_methods(&file)?;
+    let client_methods = pipeline::client_methods::client_methods(
+        &file,
+        pipeline::client_methods::APP_CENTER_BUILDERS,
+    )?;
     // Typed answers of `appcenter::mock`: only the `mock` feature compiles them, so a failure
     // becomes a compile error of that feature alone.
     let (mock_helpers, mock_helper_count) = pipeline::mock_helpers::generate(&file)
@@ -55,6 +58,9 @@ fn run() -> Result<(), String> {
         String::new()
     };
     let conformance_time = started.elapsed();
+    // Page streams start from the builder: `page_target()` on the paged builders (reads
+    // progenitor's `send`, so before it is renamed).
+    let pages = pipeline::page_targets::add(&mut file)?;
     // Last, as it renames progenitor's `send` (the steps above read the code as generated).
     let wrapped = pipeline::client_methods::wrap_sends(&mut file)?;
     if wrapped != client_methods.methods {
@@ -104,6 +110,14 @@ fn run() -> Result<(), String> {
     ));
     summary.push_str(&format!(
         "mock helpers (appcenter::mock): {mock_helper_count}\n"
+    ));
+    summary.push_str(&format!(
+        "paged builders (src/pagination.rs): nextLink {}, $skip {}, continuation_token {}; \
+         page_target() added to {}\n",
+        pages.next_link,
+        pages.offset,
+        pages.token,
+        pages.next_link + pages.offset
     ));
     summary.push_str(&pipeline::specs::generate_enabled(out)?);
     write(&out.join("pipeline-report.txt"), &summary)

@@ -83,8 +83,6 @@ pub enum PageProblem {
     },
     /// The offset of the next page does not fit in an `i64`.
     OffsetOverflow,
-    /// The first request was not observed by the transport, so its links cannot be resolved.
-    NothingObserved,
 }
 
 impl fmt::Display for PageProblem {
@@ -99,9 +97,6 @@ impl fmt::Display for PageProblem {
                 "more than {limit} pages; raise the limit with `pages_up_to` if this is expected"
             ),
             PageProblem::OffsetOverflow => f.write_str("the next page's offset overflows"),
-            PageProblem::NothingObserved => {
-                f.write_str("the first page's request was not observed")
-            }
         }
     }
 }

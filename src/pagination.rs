@@ -18,9 +18,11 @@
 //! `http`) ends it with [`Error::Pagination`] ([`PageProblem::ForeignLink`]), as does a page
 //! count over the limit ([`Paginate::pages_up_to`], default [`DEFAULT_MAX_PAGES`]).
 //!
-//! The stream reads the client and the first request's URL from the transport
-//! (`transport::observe`), which owns that observation; pagination depends on the transport,
-//! never the other way round.
+//! A stream holds the builder it was made from, and for `nextLink` and `$skip` streams also the
+//! client and the first request's URL (query included), which the builder tells it before the
+//! first page is sent (`page_target()`, added to those builders by the build pipeline's
+//! `page_targets.rs` from the statements of their own `send`). The transport knows nothing of
+//! page streams.
 //!
 //! ```no_run
 //! use appcenter::pagination::Paginate;
@@ -62,7 +64,6 @@ use crate::error::from_reqwest;
 use crate::generated::Client as Generated;
 #[allow(unused_imports)]
 use crate::generated::{builder, types};
-use crate::transport::{Observed, observe};
 use crate::{Error, Operation, PageProblem, Result};
 
 /// A stream of pages, each the items of one answer, fetched one at a time as the stream is polled.
@@ -130,6 +131,9 @@ impl<T> Page<T> {
 
 type Sent<P> = Result<ResponseValue<P>>;
 
+/// Where a stream starts (a builder's `page_target()`): the client and the first request's URL.
+type Target<'a> = Result<(&'a Generated, Url)>;
+
 /// The `nextLink` pages, as shown in errors and tracing (the link itself is never shown).
 const NEXT_LINK: Operation = Operation::new("next_link", "GET", "{nextLink}");
 
@@ -178,28 +182,30 @@ impl Guard {
 }
 
 /// Pages that name the next page with a `nextLink`.
-fn by_link<'a, B, F, P, T>(
+fn by_link<'a, B, F, G, P, T>(
     first: B,
     max_pages: usize,
+    target: fn(B) -> G,
     send: fn(B) -> F,
     split: fn(P) -> Page<T>,
 ) -> Pages<'a, T>
 where
-    B: Send + 'a,
+    B: Clone + Send + 'a,
     F: Future<Output = Sent<P>> + Send + 'a,
+    G: Future<Output = Target<'a>> + Send + 'a,
     P: DeserializeOwned + Send + 'a,
     T: Serialize + Send + 'a,
 {
-    struct Follow {
-        client: Generated,
+    struct Follow<'c> {
+        client: &'c Generated,
         first: Url,
         next: Url,
         seen: HashSet<String>,
         guard: Guard,
     }
-    enum State<B> {
+    enum State<'c, B> {
         First(B),
-        Follow(Box<Follow>),
+        Follow(Box<Follow<'c>>),
         /// The page before was yielded; this error ends the stream.
         Fail(Error),
         Done,
@@ -211,11 +217,8 @@ where
             State::First(builder) => {
                 let mut guard = Guard::new(max_pages);
                 guard.count()?;
-                let (page, sent) = observe(send(builder)).await;
-                let page = split(page?.into_inner());
-                let Some(Observed { client, url }) = sent else {
-                    return Err(problem(PageProblem::NothingObserved));
-                };
+                let (client, url) = target(builder.clone()).await?;
+                let page = split(send(builder).await?.into_inner());
                 let seen = HashSet::from([url.to_string()]);
                 (page, client, url, seen, guard)
             }
@@ -229,7 +232,7 @@ where
                 } = *follow;
                 guard.count()?;
                 (
-                    split(fetch(&client, next).await?),
+                    split(fetch(client, next).await?),
                     client,
                     first,
                     seen,
@@ -261,9 +264,10 @@ where
 }
 
 /// Pages addressed by `$top`/`$skip`.
-fn by_offset<'a, B, F, P, T>(
+fn by_offset<'a, B, F, G, P, T>(
     first: B,
     max_pages: usize,
+    target: fn(B) -> G,
     send: fn(B) -> F,
     skip: fn(B, i64) -> B,
     split: fn(P) -> Page<T>,
@@ -271,6 +275,7 @@ fn by_offset<'a, B, F, P, T>(
 where
     B: Clone + Send + 'a,
     F: Future<Output = Sent<P>> + Send + 'a,
+    G: Future<Output = Target<'a>> + Send + 'a,
     P: DeserializeOwned + Send + 'a,
     T: Serialize + Send + 'a,
 {
@@ -301,17 +306,15 @@ where
                 Some(offset) => skip(builder.clone(), offset),
                 None => builder.clone(),
             };
-            let (page, sent) = observe(send(request)).await;
-            let page = split(page?.into_inner());
-            let Some(Observed { url, .. }) = sent else {
-                return Err(problem(PageProblem::NothingObserved));
-            };
+            // This page's own `$skip` and `$top`, as its request sends them.
+            let (_, url) = target(request.clone()).await?;
+            let page = split(send(request).await?.into_inner());
             let query = |name: &str| {
                 url.query_pairs()
                     .find(|(k, _)| k == name)
                     .and_then(|(_, v)| v.parse::<i64>().ok())
             };
-            let this_offset = offset.or_else(|| query("$skip")).unwrap_or(0);
+            let this_offset = query("$skip").unwrap_or(0);
             let count = i64::try_from(page.items.len()).unwrap_or(i64::MAX);
             // A server that ignores `$skip` would send the same page forever.
             if guard.repeats(&page.items) {
@@ -480,6 +483,7 @@ macro_rules! by_link {
                 by_link(
                     self,
                     max_pages,
+                    |b| b.page_target(),
                     |b| b.send(),
                     |p: types::$page| Page {
                         next: p.next_link,
@@ -538,6 +542,7 @@ macro_rules! by_offset {
                 by_offset(
                     self,
                     max_pages,
+                    |b| b.page_target(),
                     |b| b.send(),
                     |b, n| b.skip(n),
                     |$p: types::$page| $split,

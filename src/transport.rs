@@ -4,10 +4,8 @@
 //! through it): it opens the call's tracing span, runs the generated code and turns its error into
 //! [`Error`]. The generated code runs the progenitor hooks implemented here: `pre` adds the token
 //! (API origin only) and the `{}` body; `exec` sends with retries, timeouts and redirects followed
-//! hop by hop ([`execute`]), normalises error bodies, and lets a page stream [`observe`] the
-//! request it sent.
+//! hop by hop ([`execute`]) and normalises error bodies.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +14,6 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Method, Request, Response, ResponseBuilderExt, StatusCode};
 use tracing::Instrument;
-use url::Url;
 
 use crate::client::ClientState;
 use crate::error::RefusedRedirect;
@@ -245,17 +242,7 @@ pub(crate) async fn send_hand_built<T: serde::de::DeserializeOwned + Send>(
     send_json(operation, Ok((api, request)), &[(200, 299)]).await
 }
 
-/// The request a call sent, as the transport saw it (see [`observe`]).
-pub(crate) struct Observed {
-    /// The client that sent it.
-    pub(crate) client: Generated,
-    /// The URL of its first attempt.
-    pub(crate) url: Url,
-}
-
 tokio::task_local! {
-    /// Inside [`observe`]: the first request sent by the hooks.
-    static OBSERVED: RefCell<Option<Observed>>;
     /// Inside [`call`]: the call being made, for the hooks.
     static CALL: Call;
 }
@@ -265,26 +252,6 @@ struct Call {
     operation: Operation,
     /// The call's span, where the transport records the attempts.
     span: tracing::Span,
-}
-
-/// Runs `work`, also returning the first request the hooks sent while it ran (the page streams
-/// mend a `nextLink` against it and fetch the next pages with its client).
-pub(crate) async fn observe<F: Future>(work: F) -> (F::Output, Option<Observed>) {
-    OBSERVED
-        .scope(RefCell::new(None), async {
-            let out = work.await;
-            (out, OBSERVED.with(|seen| seen.borrow_mut().take()))
-        })
-        .await
-}
-
-fn note_sent(client: &Generated, url: &Url) {
-    let _ = OBSERVED.try_with(|seen| {
-        seen.borrow_mut().get_or_insert_with(|| Observed {
-            client: client.clone(),
-            url: url.clone(),
-        });
-    });
 }
 
 /// Most redirects followed for one request.
@@ -301,7 +268,6 @@ impl ClientHooks<Arc<ClientState>> for Generated {
     }
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
-        note_sent(self, request.url());
         let (streams, span) = CALL
             .try_with(|call| (call.operation.streams(), call.span.clone()))
             .unwrap_or_else(|_| (false, tracing::Span::none()));
@@ -576,6 +542,7 @@ async fn normalise_error(response: Response, token: &auth::ApiToken) -> (Respons
 #[cfg(test)]
 mod tests {
     use super::*;
+    use url::Url;
 
     fn state() -> ClientState {
         ClientState {

@@ -8,9 +8,11 @@ use std::collections::BTreeSet;
 fn operations_with_both_path_parameters() -> BTreeSet<String> {
     let code = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/appcenter.rs")).unwrap();
     let mut ids = BTreeSet::new();
-    for chunk in code.split("let url = format!(").skip(1) {
-        let args = &chunk[..chunk.find(");").unwrap()];
-        // The `send` after the request building names the operation.
+    // One chunk per builder: its request building, then the `send` that names the operation
+    // (and, on paged builders, `page_target`).
+    for chunk in code.split("fn request_generated(").skip(1) {
+        let url_at = chunk.find("let url = format!(").unwrap();
+        let args = &chunk[url_at..url_at + chunk[url_at..].find(");").unwrap()];
         let id_at = chunk.find("Operation::new(").unwrap();
         let id_at = id_at + chunk[id_at..].find('"').unwrap() + 1;
         let id = &chunk[id_at..id_at + chunk[id_at..].find('"').unwrap()];

@@ -50,8 +50,8 @@ fn app_path(rest: &str) -> String {
 }
 
 /// The `ApiError` inside a failed call.
-fn api_error<E: Into<Error>>(result: Result<impl std::fmt::Debug, E>) -> ApiError {
-    let error: Error = result.map(|_| ()).unwrap_err().into();
+fn api_error(result: Result<impl std::fmt::Debug, Error>) -> ApiError {
+    let error = result.map(|_| ()).unwrap_err();
     error
         .api()
         .cloned()

@@ -54,9 +54,17 @@ fn supplement_operation_ids() -> BTreeSet<String> {
 /// progenitor snake-cases them, so both sides are compared by [`key`].
 fn generated_operation_ids() -> Vec<String> {
     let code = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/appcenter.rs")).unwrap();
-    code.split("Operation::new(")
+    code.split("pub fn send(")
         .skip(1)
-        .map(|rest| key(rest.split('"').nth(1).unwrap()))
+        .map(|send| {
+            key(send
+                .split("Operation::new(")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .nth(1)
+                .unwrap())
+        })
         .collect()
 }
 

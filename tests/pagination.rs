@@ -454,6 +454,89 @@ async fn an_offset_that_would_overflow_is_an_error_not_a_panic() {
     );
 }
 
+/// The stream starts where the builder says: the caller's `$skip` is the first page's offset, and
+/// the next pages count from it.
+#[tokio::test]
+async fn a_callers_skip_is_where_the_pages_start() {
+    let server = MockServer::start().await;
+    let errors = |ids: &[&str]| {
+        let errors: Vec<Value> = ids.iter().map(|id| json!({ "errorId": id })).collect();
+        ResponseTemplate::new(200).set_body_json(json!({ "errors": errors }))
+    };
+    let search = "/v0.1/apps/me/my-app/errors/search";
+    Mock::given(path(search))
+        .and(query_param("$skip", "10"))
+        .and(query_param("$top", "2"))
+        .respond_with(errors(&["e11", "e12"]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(search))
+        .and(query_param("$skip", "12"))
+        .and(query_param("$top", "2"))
+        .respond_with(errors(&["e13"]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+
+    let got: Vec<String> = bounded(
+        client
+            .errors_error_search()
+            .owner_name("me")
+            .app_name("my-app")
+            .skip(10)
+            .top(2)
+            .items()
+            .map_ok(|e| e.error_id.unwrap())
+            .try_collect(),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(got, ["e11", "e12", "e13"]);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+/// A builder that cannot make its request (a required parameter unset) ends its stream with the
+/// error `send` gives, naming the operation, and nothing is sent.
+#[tokio::test]
+async fn an_incomplete_builder_ends_the_stream_before_anything_is_sent() {
+    let server = MockServer::start().await;
+    let client = client_for(&server);
+
+    let linked: Vec<_> = bounded(
+        client
+            .errors_group_list()
+            .owner_name("me")
+            .app_name("my-app")
+            .pages()
+            .collect(),
+    )
+    .await;
+    let offset: Vec<_> = bounded(
+        client
+            .errors_error_search()
+            .app_name("my-app")
+            .pages()
+            .collect(),
+    )
+    .await;
+
+    fn refused<T: std::fmt::Debug>(pages: &[Result<Vec<T>, Error>], operation: &str) {
+        assert_eq!(pages.len(), 1, "{pages:?}");
+        match &pages[0] {
+            Err(Error::InvalidRequest(why)) => {
+                assert!(why.starts_with(&format!("{operation}: ")), "{why}")
+            }
+            other => panic!("{operation}: {other:?}"),
+        }
+    }
+    refused(&linked, "errors_group_list");
+    refused(&offset, "errors_error_search");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
 fn crash_group(id: &str) -> Value {
     json!({
         "annotation": "", "app_version": "1.0", "build": "1", "count": 1, "crash_group_id": id,
@@ -510,4 +593,72 @@ async fn continuation_tokens_chain_pages_and_a_repeated_token_stops() {
     .unwrap();
 
     assert_eq!(got, ["c1", "c2", "c3", "c4"]);
+}
+
+/// Read off the spec itself (not the generated code): the operations with a `$skip` query
+/// parameter or a 200 answer with `nextLink` are exactly the builders given `page_target()` by
+/// the pipeline pass `page_targets.rs`, and the one with a `continuation_token` query parameter is
+/// the token stream's.
+#[cfg(feature = "all-areas")]
+#[test]
+fn the_paged_operations_of_the_spec_are_the_builders_with_a_page_target() {
+    use std::collections::BTreeSet;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/openapi/appcenter.openapi.json"
+    );
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let resolve = |v: &Value| -> Value {
+        let mut v = v.clone();
+        while let Some(name) = v["$ref"].as_str().map(str::to_string) {
+            v = spec["components"]["schemas"][name.rsplit('/').next().unwrap()].clone();
+        }
+        v
+    };
+    let snake = |id: &str| {
+        let mut out = String::new();
+        for (i, c) in id.chars().enumerate() {
+            if c.is_uppercase() && i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        }
+        out
+    };
+    let (mut targeted, mut tokens) = (BTreeSet::new(), BTreeSet::new());
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            let query: BTreeSet<String> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(&resolve)
+                .filter(|p| p["in"] == "query")
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect();
+            let answer =
+                resolve(&resolve(&op["responses"]["200"])["content"]["application/json"]["schema"]);
+            let linked = answer["properties"].get("nextLink").is_some();
+            if query.contains("$skip") || linked {
+                targeted.insert(snake(id));
+            } else if query.contains("continuation_token") {
+                tokens.insert(snake(id));
+            }
+        }
+    }
+    let code = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/appcenter.rs")).unwrap();
+    let with_target: BTreeSet<String> = code
+        .split("fn page_target(")
+        .skip(1)
+        .map(|rest| {
+            let id = &rest[rest.find("Operation::new(").unwrap()..];
+            id.split('"').nth(1).unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(targeted, with_target);
+    assert_eq!(targeted.len(), 9, "{targeted:?}");
+    assert_eq!(tokens, BTreeSet::from(["crash_groups_list".to_string()]));
 }

@@ -1,4 +1,4 @@
-//! One seam per operation: the crate's `Client` gets an inherent method per generated operation
+//! One seam per operation: the crate's `Client` (and Community Training's) gets an inherent method per generated operation
 //! (with the spec's summary and description as its documentation), and each generated builder's
 //! `send()` returns `appcenter::Result<ResponseValue<T>>`.
 //!
@@ -29,8 +29,15 @@ pub struct ClientMethods {
     pub methods: usize,
 }
 
-/// The inherent methods of `crate::Client` for the generated client `file`.
-pub fn client_methods(file: &syn::File) -> Result<ClientMethods, String> {
+/// The builders of App Center's generated client, as `crate::Client`'s methods name them.
+pub const APP_CENTER_BUILDERS: &str = "crate::builder";
+
+/// The inherent methods of the hand-owned `Client` (a struct whose `api` field is the generated
+/// client) for the generated client `file`, whose builder module is at the path `builders`
+/// ([`APP_CENTER_BUILDERS`] for `crate::Client`).
+pub fn client_methods(file: &syn::File, builders: &str) -> Result<ClientMethods, String> {
+    let builders: syn::Path =
+        syn::parse_str(builders).map_err(|e| format!("builder path {builders:?}: {e}"))?;
     let mut methods = Vec::new();
     for (method, builder) in client_builder_methods(file) {
         let name = &method.sig.ident;
@@ -42,7 +49,7 @@ pub fn client_methods(file: &syn::File) -> Result<ClientMethods, String> {
             .collect::<Vec<_>>();
         methods.push(quote! {
             #(#docs)*
-            pub fn #name(&self) -> crate::builder::#builder<'_> {
+            pub fn #name(&self) -> #builders::#builder<'_> {
                 self.api.#name()
             }
         });
@@ -115,7 +122,7 @@ impl VisitMut for WrapSends {
 }
 
 /// The `operation_id: "..."` literal in the body of progenitor's `send`.
-fn operation_id(send: &syn::ImplItemFn) -> Option<String> {
+pub fn operation_id(send: &syn::ImplItemFn) -> Option<String> {
     let body = quote!(#send).to_string();
     body.split("operation_id : \"")
         .nth(1)
@@ -124,7 +131,7 @@ fn operation_id(send: &syn::ImplItemFn) -> Option<String> {
 }
 
 /// The method and path template of "Sends a `GET` request to `/v0.1/user`".
-fn request_line(attrs: &[syn::Attribute]) -> Option<(String, String)> {
+pub fn request_line(attrs: &[syn::Attribute]) -> Option<(String, String)> {
     attrs.iter().find_map(|attr| {
         let syn::Meta::NameValue(doc) = &attr.meta else {
             return None;

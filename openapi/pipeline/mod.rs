@@ -4,7 +4,8 @@
 //! [`supplement::merge`] → [`features::retain_enabled_tags`] → [`generate::generate`] →
 //! `OUT_DIR/appcenter.rs` and (from the same syntax tree) [`app_scoped::generate`] →
 //! `OUT_DIR/app_scoped.rs`, [`client_methods::client_methods`] → `OUT_DIR/client_methods.rs`,
-//! [`mock_helpers::generate`] → `OUT_DIR/mock_helpers.rs`, and
+//! [`mock_helpers::generate`] → `OUT_DIR/mock_helpers.rs`,
+//! [`page_targets::add`] (the paged builders tell their page stream where it starts), and
 //! [`client_methods::wrap_sends`] (every builder's `send` returns `appcenter::Result`).
 //! Other specs (Community Training) run the same steps from a small config each:
 //! [`specs::generate_enabled`].
@@ -23,6 +24,7 @@ pub mod generate;
 pub mod generated_code;
 pub mod mock_helpers;
 pub mod null_lists;
+pub mod page_targets;
 pub mod path_segments;
 pub mod redact;
 pub mod shared_conversions;

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,9 +24,10 @@ pub const CLIENT_TYPE_HEADER: HeaderName = HeaderName::from_static("clienttype")
 
 /// A client for one Microsoft Community Training instance.
 ///
-/// The documented operations are methods (through `Deref` to the generated
-/// [`generated::Client`]) returning a request builder; `.send().await?` runs it. Any other
-/// endpoint of the instance: [`request`](Self::request).
+/// Every documented operation is a method of this type returning a request builder (generated
+/// from the spec, documented with its summary and description); `.send().await?` runs it and
+/// returns [`appcenter::Result`](crate::Result). Any other endpoint of the instance:
+/// [`request`](Self::request).
 ///
 /// ```no_run
 /// # async fn run() -> appcenter::Result<()> {
@@ -209,7 +209,9 @@ impl Client {
         &self.api.baseurl
     }
 
-    /// The generated client (this type derefs to it).
+    /// The generated client: an escape hatch for code that wants progenitor's own types (its
+    /// builders' `send` return [`crate::Result`] too). Ordinary use never needs it: every
+    /// documented operation is a method of [`Client`].
     pub fn api(&self) -> &generated::Client {
         &self.api
     }
@@ -243,13 +245,12 @@ impl Client {
     }
 }
 
-impl Deref for Client {
-    type Target = generated::Client;
-
-    fn deref(&self) -> &generated::Client {
-        &self.api
-    }
-}
+// `impl Client { pub fn profile_get(&self) -> ...::builder::ProfileGet<'_> ... }`: one method per
+// operation, written by `openapi/pipeline/client_methods.rs` (configured in `specs.rs`).
+include!(concat!(
+    env!("OUT_DIR"),
+    "/community_training_client_methods.rs"
+));
 
 /// The App Center builder makes the connection (timeouts, proxies, certificates, no reqwest
 /// redirects, no `Referer`); it needs a token, which this client never sends: every request goes
