@@ -279,7 +279,8 @@ async fn send_following_redirects(
     let mut current = request;
     let mut redirects = 0;
     loop {
-        // A copy for a redirect or a retry; a streaming body cannot be copied.
+        // The one copy of the hop: sent again by a retry, or the template of a redirect's next
+        // hop (never both: a redirect answer is not retried). A streaming body cannot be copied.
         let spare = current.try_clone();
         let method = current.method().clone();
         let mut this = current;
@@ -307,11 +308,7 @@ async fn send_following_redirects(
         if !is_redirect(response.status()) {
             return ((method, spare), Ok(response));
         }
-        match next_hop(
-            state,
-            &response,
-            spare.as_ref().and_then(Request::try_clone),
-        ) {
+        match next_hop(state, &response, spare) {
             Hop::Follow(next) if redirects < MAX_REDIRECTS => {
                 redirects += 1;
                 tracing::debug!(
