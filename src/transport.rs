@@ -29,9 +29,21 @@ type GeneratedResult<T> = Result<ResponseValue<T>, progenitor_client::Error<AppC
 
 /// Runs one call of `operation`: the generated code's future `send`, inside the call's span,
 /// with its error turned into [`Error`] naming the operation.
-pub(crate) async fn call<T>(
+///
+/// Not an `async fn`: `send` (several kilobytes) is boxed before the call's own future is built,
+/// so that the future every `send()` returns stays small and is cheap to move (into a task, a
+/// `FuturesUnordered`, a caller's `Box::pin`).
+pub(crate) fn call<T>(
     operation: Operation,
     send: impl Future<Output = GeneratedResult<T>>,
+) -> impl Future<Output = crate::Result<ResponseValue<T>>> {
+    call_boxed(operation, Box::pin(send))
+}
+
+/// [`call`], once the generated future is boxed.
+async fn call_boxed<T, F: Future<Output = GeneratedResult<T>>>(
+    operation: Operation,
+    send: std::pin::Pin<Box<F>>,
 ) -> crate::Result<ResponseValue<T>> {
     let span = tracing::info_span!(
         "appcenter.call",
@@ -46,9 +58,6 @@ pub(crate) async fn call<T>(
         correlation_id = tracing::field::Empty,
     );
     let started = Instant::now();
-    // Boxed once here: the generated future is several kilobytes, and every wrapper below (task
-    // local, span) would otherwise move it whole.
-    let send = Box::pin(send);
     let context = Call {
         operation,
         span: span.clone(),
@@ -57,7 +66,8 @@ pub(crate) async fn call<T>(
         .scope(context, async {
             match send.await {
                 Ok(value) => Ok(value),
-                Err(e) => Err(crate::error::from_generated(Some(operation), e).await),
+                // Boxed: only failed calls pay for the (large) future that reads the error.
+                Err(e) => Err(Box::pin(crate::error::from_generated(Some(operation), e)).await),
             }
         })
         .instrument(span.clone())
