@@ -27,9 +27,21 @@ type GeneratedResult<T> = Result<ResponseValue<T>, progenitor_client::Error<AppC
 /// Runs one call of `operation`: `send` (the shared end of a generated operation, see
 /// [`send_json`], or a workflow's own request), inside the call's span, with its error turned into
 /// [`Error`] naming the operation.
-pub(crate) async fn call<T>(
+///
+/// Not an `async fn`: `send` (several kilobytes) is boxed before the call's own future is built,
+/// so that the future every `send()` returns stays small and is cheap to move (into a task, a
+/// `FuturesUnordered`, a caller's `Box::pin`).
+pub(crate) fn call<T>(
     operation: Operation,
     send: impl Future<Output = GeneratedResult<T>>,
+) -> impl Future<Output = crate::Result<ResponseValue<T>>> {
+    call_boxed(operation, Box::pin(send))
+}
+
+/// [`call`], once the generated future is boxed.
+async fn call_boxed<T, F: Future<Output = GeneratedResult<T>>>(
+    operation: Operation,
+    send: std::pin::Pin<Box<F>>,
 ) -> crate::Result<ResponseValue<T>> {
     let span = tracing::info_span!(
         "appcenter.call",
@@ -44,9 +56,6 @@ pub(crate) async fn call<T>(
         correlation_id = tracing::field::Empty,
     );
     let started = Instant::now();
-    // Boxed once here: the generated future is several kilobytes, and every wrapper below (task
-    // local, span) would otherwise move it whole.
-    let send = Box::pin(send);
     let context = Call {
         operation,
         span: span.clone(),
@@ -55,7 +64,8 @@ pub(crate) async fn call<T>(
         .scope(context, async {
             match send.await {
                 Ok(value) => Ok(value),
-                Err(e) => Err(crate::error::from_generated(Some(operation), e).await),
+                // Boxed: only failed calls pay for the (large) future that reads the error.
+                Err(e) => Err(Box::pin(crate::error::from_generated(Some(operation), e)).await),
             }
         })
         .instrument(span.clone())
@@ -360,7 +370,8 @@ async fn send_following_redirects(
     let mut current = request;
     let mut redirects = 0;
     loop {
-        // A copy for a redirect or a retry; a streaming body cannot be copied.
+        // The one copy of the hop: sent again by a retry, or the template of a redirect's next
+        // hop (never both: a redirect answer is not retried). A streaming body cannot be copied.
         let spare = current.try_clone();
         let method = current.method().clone();
         let mut this = current;
@@ -388,11 +399,7 @@ async fn send_following_redirects(
         if !is_redirect(response.status()) {
             return ((method, spare), Ok(response));
         }
-        match next_hop(
-            state,
-            &response,
-            spare.as_ref().and_then(Request::try_clone),
-        ) {
+        match next_hop(state, &response, spare) {
             Hop::Follow(next) if redirects < MAX_REDIRECTS => {
                 redirects += 1;
                 tracing::debug!(
