@@ -59,9 +59,9 @@ fn run() -> Result<(), String> {
     };
     let conformance_time = started.elapsed();
     // Page streams start from the builder: `page_target()` on the paged builders (reads
-    // progenitor's `send`, so before it is renamed).
+    // progenitor's `send`, so before `wrap_sends` splits it).
     let pages = pipeline::page_targets::add(&mut file)?;
-    // Last, as it renames progenitor's `send` (the steps above read the code as generated).
+    // Last, as it splits progenitor's `send` (the steps above read the code as generated).
     let wrapped = pipeline::client_methods::wrap_sends(&mut file)?;
     if wrapped != client_methods.methods {
         return Err(format!(

@@ -1,10 +1,12 @@
 //! What happens to every request between the generated code and the network.
 //!
-//! A call starts in [`call`] (every generated builder's `send()` and every hand-built request go
-//! through it): it opens the call's tracing span, runs the generated code and turns its error into
-//! [`Error`]. The generated code runs the progenitor hooks implemented here: `pre` adds the token
-//! (API origin only) and the `{}` body; `exec` sends with retries, timeouts and redirects followed
-//! hop by hop ([`execute`]) and normalises error bodies.
+//! Every generated builder's `send()` hands its built request to [`send_json`] (or
+//! [`send_empty`], [`send_stream`]); hand-built requests go through [`send_hand_built`]. A call
+//! runs in [`call`]: it opens the call's tracing span and turns progenitor's error into [`Error`].
+//! Inside, [`exchange`] runs the progenitor hooks implemented here: `pre` adds the token (API
+//! origin only) and the `{}` body; `exec` sends with retries, timeouts and redirects followed hop
+//! by hop ([`execute`]) and normalises error bodies; then the status is sorted as progenitor's
+//! `send` did.
 
 use std::future::Future;
 use std::sync::Arc;
