@@ -312,13 +312,15 @@ async fn endless_distinct_pages_stop_at_the_page_limit() {
     assert_eq!(counter.load(std::sync::atomic::Ordering::SeqCst), 5);
 }
 
+/// An `errors/search` page with the given error ids.
+fn errors(ids: &[&str]) -> ResponseTemplate {
+    let errors: Vec<Value> = ids.iter().map(|id| json!({ "errorId": id })).collect();
+    ResponseTemplate::new(200).set_body_json(json!({ "errors": errors }))
+}
+
 #[tokio::test]
 async fn top_and_skip_pages_advance_by_the_page_length() {
     let server = MockServer::start().await;
-    let errors = |ids: &[&str]| {
-        let errors: Vec<Value> = ids.iter().map(|id| json!({ "errorId": id })).collect();
-        ResponseTemplate::new(200).set_body_json(json!({ "errors": errors }))
-    };
     let search = "/v0.1/apps/me/my-app/errors/search";
     Mock::given(path(search))
         .and(query_param_is_missing("$skip"))
@@ -459,10 +461,6 @@ async fn an_offset_that_would_overflow_is_an_error_not_a_panic() {
 #[tokio::test]
 async fn a_callers_skip_is_where_the_pages_start() {
     let server = MockServer::start().await;
-    let errors = |ids: &[&str]| {
-        let errors: Vec<Value> = ids.iter().map(|id| json!({ "errorId": id })).collect();
-        ResponseTemplate::new(200).set_body_json(json!({ "errors": errors }))
-    };
     let search = "/v0.1/apps/me/my-app/errors/search";
     Mock::given(path(search))
         .and(query_param("$skip", "10"))

@@ -152,27 +152,6 @@ pub fn request_line(attrs: &[syn::Attribute]) -> Option<(String, String)> {
     })
 }
 
-/// `ResponseValue<T>` of `-> Result<ResponseValue<T>, Error<E>>`.
-fn response_value(sig: &syn::Signature) -> Option<syn::Type> {
-    let syn::ReturnType::Type(_, ty) = &sig.output else {
-        return None;
-    };
-    let syn::Type::Path(path) = ty.as_ref() else {
-        return None;
-    };
-    let result = path.path.segments.last()?;
-    if result.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &result.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(value) => Some(value.clone()),
-        _ => None,
-    }
-}
-
 /// How a success answer is decoded: the shared function of `crate::transport` that does it.
 fn decoding(body: &str) -> Option<&'static str> {
     let body = body.trim_start_matches("{ ").trim_end_matches(" }");
@@ -315,18 +294,23 @@ fn split(send: &syn::ImplItemFn) -> Result<[syn::ImplItem; 2], String> {
 
 /// `ResponseValue<T>` and `Error<E>` of `-> Result<ResponseValue<T>, Error<E>>`.
 fn result_types(sig: &syn::Signature) -> Option<(syn::Type, syn::Type)> {
-    let value = response_value(sig)?;
     let syn::ReturnType::Type(_, ty) = &sig.output else {
         return None;
     };
     let syn::Type::Path(path) = ty.as_ref() else {
         return None;
     };
-    let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments else {
+    let result = path.path.segments.last()?;
+    if result.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &result.arguments else {
         return None;
     };
-    match args.args.iter().nth(1)? {
-        syn::GenericArgument::Type(error) => Some((value, error.clone())),
+    match (args.args.first()?, args.args.iter().nth(1)?) {
+        (syn::GenericArgument::Type(value), syn::GenericArgument::Type(error)) => {
+            Some((value.clone(), error.clone()))
+        }
         _ => None,
     }
 }

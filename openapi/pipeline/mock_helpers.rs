@@ -12,6 +12,7 @@
 use quote::{format_ident, quote};
 use syn::visit_mut::VisitMut;
 
+use super::client_methods::request_line;
 use super::generated_code::{builder_module, client_builder_methods};
 
 /// How an operation's success answer is read by the generated client.
@@ -200,28 +201,6 @@ fn to_snake(name: &str) -> String {
         "type" | "self" | "crate" | "super" | "mod" | "fn" | "ref" | "move" => format!("r#{out}"),
         _ => out,
     }
-}
-
-/// (`GET`, `/v0.1/...`) from the "Sends a `GET` request to `/v0.1/...`" documentation line.
-fn request_line(attrs: &[syn::Attribute]) -> Option<(String, String)> {
-    attrs.iter().find_map(|attr| {
-        let syn::Meta::NameValue(doc) = &attr.meta else {
-            return None;
-        };
-        let syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(text),
-            ..
-        }) = &doc.value
-        else {
-            return None;
-        };
-        let text = text.value();
-        let rest = text.trim().strip_prefix("Sends a `")?;
-        let (method, rest) = rest.split_once('`')?;
-        let rest = rest.strip_prefix(" request to `")?;
-        let (path, _) = rest.split_once('`')?;
-        Some((method.to_string(), path.to_string()))
-    })
 }
 
 /// `T` of the first `ResponseValue<T>` in a return type, whatever wraps it.
