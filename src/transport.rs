@@ -1,12 +1,11 @@
 //! What happens to every request between the generated code and the network.
 //!
 //! Every generated builder's `send()` hands its built request to [`send_json`] (or
-//! [`send_empty`], [`send_stream`]); hand-built requests go through [`send_hand_built`]. A call
-//! runs in [`call`]: it opens the call's tracing span and turns progenitor's error into [`Error`].
-//! Inside, [`exchange`] runs the progenitor hooks implemented here: `pre` adds the token (API
-//! origin only) and the `{}` body; `exec` sends with retries, timeouts and redirects followed hop
-//! by hop ([`execute`]) and normalises error bodies; then the status is sorted as progenitor's
-//! `send` did.
+//! [`send_empty`], [`send_stream`]); hand-built requests go through [`send_hand_built`]. Each
+//! opens the call's tracing span ([`CallSpan`]), runs the request ([`Exchange`]: for App Center,
+//! [`prepare`] adds the token (API origin only) and the `{}` body, then [`execute`] sends with
+//! retries, timeouts and redirects followed hop by hop and normalises error bodies), sorts the
+//! status as progenitor's `send` did, decodes the answer and turns a failure into [`Error`].
 
 use std::future::Future;
 use std::sync::Arc;
@@ -23,100 +22,97 @@ use crate::generated::Client as Generated;
 use crate::types::AppCenterErrorBody;
 use crate::{Operation, auth, error_body, retry};
 
-/// What progenitor's generated `send` returns.
-type GeneratedResult<T> = Result<ResponseValue<T>, progenitor_client::Error<AppCenterErrorBody>>;
-
-/// Runs one call of `operation`: `send` (the shared end of a generated operation, see
-/// [`send_json`], or a workflow's own request), inside the call's span, with its error turned into
-/// [`Error`] naming the operation.
-///
-/// Not an `async fn`: `send` (several kilobytes) is boxed before the call's own future is built,
-/// so that the future every `send()` returns stays small and is cheap to move (into a task, a
-/// `FuturesUnordered`, a caller's `Box::pin`).
-pub(crate) fn call<T>(
+/// The call's tracing span and start time: opened before the request is sent, told the outcome
+/// at the end. Not generic, so that the code every operation instantiates (the decoding of its
+/// own answer type) stays small: the span, the error reading and the events are compiled once.
+struct CallSpan {
     operation: Operation,
-    send: impl Future<Output = GeneratedResult<T>>,
-) -> impl Future<Output = crate::Result<ResponseValue<T>>> {
-    call_boxed(operation, Box::pin(send))
+    span: tracing::Span,
+    started: Instant,
 }
 
-/// [`call`], once the generated future is boxed.
-async fn call_boxed<T, F: Future<Output = GeneratedResult<T>>>(
-    operation: Operation,
-    send: std::pin::Pin<Box<F>>,
-) -> crate::Result<ResponseValue<T>> {
-    let span = tracing::info_span!(
-        "appcenter.call",
-        operation = operation.id(),
-        method = operation.method(),
-        path = operation.path_template(),
-        status = tracing::field::Empty,
-        attempts = tracing::field::Empty,
-        latency_ms = tracing::field::Empty,
-        error = tracing::field::Empty,
-        error_code = tracing::field::Empty,
-        correlation_id = tracing::field::Empty,
-    );
-    let started = Instant::now();
-    let context = Call {
-        operation,
-        span: span.clone(),
-    };
-    let result = CALL
-        .scope(context, async {
-            match send.await {
-                Ok(value) => Ok(value),
-                // Boxed: only failed calls pay for the (large) future that reads the error.
-                Err(e) => Err(Box::pin(crate::error::from_generated(Some(operation), e)).await),
-            }
-        })
-        .instrument(span.clone())
-        .await;
-    span.record("latency_ms", started.elapsed().as_millis() as u64);
-    match &result {
-        Ok(value) => {
-            span.record("status", value.status().as_u16());
-        }
-        Err(e) => {
-            if let Some(status) = e.status() {
-                span.record("status", status.as_u16());
-            }
-            span.record("error", crate::error::kind_name(e));
-            if let Some(api) = e.api() {
-                if let Some(code) = &api.code {
-                    span.record("error_code", code.as_str());
-                }
-                if let Some(id) = api.correlation_id() {
-                    span.record("correlation_id", id);
-                }
-            }
+impl CallSpan {
+    fn start(operation: Operation) -> Self {
+        let span = tracing::info_span!(
+            "appcenter.call",
+            operation = operation.id(),
+            method = operation.method(),
+            path = operation.path_template(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+            error = tracing::field::Empty,
+            error_code = tracing::field::Empty,
+            correlation_id = tracing::field::Empty,
+        );
+        CallSpan {
+            operation,
+            span,
+            started: Instant::now(),
         }
     }
-    let _entered = span.enter();
-    match &result {
-        Ok(_) => tracing::debug!("call succeeded"),
-        Err(e) => tracing::debug!(error = %e, "call failed"),
+
+    /// Records a success answer with `status`.
+    fn succeeded(&self, status: StatusCode) {
+        self.span
+            .record("latency_ms", self.started.elapsed().as_millis() as u64);
+        self.span.record("status", status.as_u16());
+        let _entered = self.span.enter();
+        tracing::debug!("call succeeded");
     }
-    result
+
+    /// Turns progenitor's error into [`Error`] naming the operation (reading an error answer's
+    /// body), and records it. Boxed: only failed calls pay for the (large) future that reads the
+    /// error.
+    fn failed(
+        self,
+        e: GeneratedError,
+    ) -> std::pin::Pin<Box<dyn Future<Output = crate::Error> + Send>> {
+        let span = self.span.clone();
+        Box::pin(
+            async move {
+                let e = crate::error::from_generated(Some(self.operation), e).await;
+                let span = &self.span;
+                span.record("latency_ms", self.started.elapsed().as_millis() as u64);
+                if let Some(status) = e.status() {
+                    span.record("status", status.as_u16());
+                }
+                span.record("error", crate::error::kind_name(&e));
+                if let Some(api) = e.api() {
+                    if let Some(code) = &api.code {
+                        span.record("error_code", code.as_str());
+                    }
+                    if let Some(id) = api.correlation_id() {
+                        span.record("correlation_id", id);
+                    }
+                }
+                tracing::debug!(error = %e, "call failed");
+                e
+            }
+            .instrument(span),
+        )
+    }
 }
 
 /// The request a generated builder built (its `request_generated`), or why it could not: the
-/// client that runs the hooks, and the request.
+/// client that runs the request, and the request.
 pub(crate) type Built<'a, C> = Result<(&'a C, Request), GeneratedError>;
 
 /// The statuses an operation's spec declares as success, as inclusive ranges.
 pub(crate) type Success = &'static [(u16, u16)];
 
 /// A call on its way: boxed, so that the code that starts it (every generated `send`) has a
-/// small, named type to check instead of the nested futures of the whole request path, which
-/// made every operation cost the compiler tens of milliseconds. One allocation per call, as
-/// before (the call's future was boxed inside [`call`]).
+/// small, named type to check instead of the nested futures of the whole request path (which
+/// made every operation cost the compiler tens of milliseconds), and so that the future every
+/// `send()` returns is small and cheap to move (into a task, a `FuturesUnordered`, a caller's
+/// `Box::pin`). The call's one allocation.
 pub(crate) type Sending<'a, T> =
     std::pin::Pin<Box<dyn Future<Output = crate::Result<T>> + Send + 'a>>;
 
-/// The end of every generated operation whose answer is JSON: [`exchange`], then decoding `T`,
-/// inside [`call`]. Shared so that the per-operation code is only the request building (one
-/// async body per operation was most of the crate's build time).
+/// The end of every generated operation whose answer is JSON: opens the call's span, runs the
+/// request ([`Exchange`]), decodes `T`, and turns a failure into [`Error`]. Shared so that the
+/// per-operation code is only the request building (one async body per operation was most of
+/// the crate's build time); what is generic over `T` here is only the decoding.
 pub(crate) fn send_json<'a, C, T>(
     operation: Operation,
     built: Built<'a, C>,
@@ -126,10 +122,20 @@ where
     C: Exchange,
     T: serde::de::DeserializeOwned + Send + 'a,
 {
-    Box::pin(call(operation, async move {
-        let response = exchange_built(operation, built, success).await?;
-        ResponseValue::<T>::from_response::<AppCenterErrorBody>(response).await
-    }))
+    Box::pin(async move {
+        let call = CallSpan::start(operation);
+        let result = match exchange_built(&call, built, success).await {
+            Ok(response) => ResponseValue::<T>::from_response::<AppCenterErrorBody>(response).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(value) => {
+                call.succeeded(value.status());
+                Ok(value)
+            }
+            Err(e) => Err(call.failed(e).await),
+        }
+    })
 }
 
 /// [`send_json`] for an operation whose success answer has no body.
@@ -142,11 +148,16 @@ pub(crate) fn send_empty<'a, C>(
 where
     C: Exchange,
 {
-    Box::pin(call(operation, async move {
-        Ok(ResponseValue::empty(
-            exchange_built(operation, built, success).await?,
-        ))
-    }))
+    Box::pin(async move {
+        let call = CallSpan::start(operation);
+        match exchange_built(&call, built, success).await {
+            Ok(response) => {
+                call.succeeded(response.status());
+                Ok(ResponseValue::empty(response))
+            }
+            Err(e) => Err(call.failed(e).await),
+        }
+    })
 }
 
 /// [`send_json`] for a download: the body is handed over as a stream.
@@ -159,51 +170,75 @@ pub(crate) fn send_stream<'a, C>(
 where
     C: Exchange,
 {
-    Box::pin(call(operation, async move {
-        Ok(ResponseValue::stream(
-            exchange_built(operation, built, success).await?,
-        ))
-    }))
+    Box::pin(async move {
+        let call = CallSpan::start(operation);
+        match exchange_built(&call, built, success).await {
+            Ok(response) => {
+                call.succeeded(response.status());
+                Ok(ResponseValue::stream(response))
+            }
+            Err(e) => Err(call.failed(e).await),
+        }
+    })
 }
 
-/// A generated client whose hooks can run a built request ([`exchange`]); the future is `Send`
-/// for every client, which generic code cannot see through the hooks' own futures.
+/// A generated client that can run a built request: send it as its hooks would (auth, body,
+/// retries, redirects) and sort the answer by status. The call's span is passed in, the
+/// attempts are recorded on it. The future is `Send` for every client, which generic code
+/// cannot see through the hooks' own futures.
 pub(crate) trait Exchange: Sync {
-    /// [`exchange`] with this client's hooks.
+    /// Runs `request` of `operation` for the call `call`.
     fn exchange(
         &self,
         operation: Operation,
         request: Request,
         success: Success,
+        call: &tracing::Span,
     ) -> impl Future<Output = Result<Response, GeneratedError>> + Send;
 }
 
+/// App Center's client runs its request directly (what its `pre` and `exec` hooks do), with the
+/// operation's download flag and the call's span at hand.
 impl Exchange for Generated {
-    fn exchange(
+    async fn exchange(
         &self,
         operation: Operation,
-        request: Request,
+        mut request: Request,
         success: Success,
-    ) -> impl Future<Output = Result<Response, GeneratedError>> + Send {
-        exchange(self, operation, request, success)
+        call: &tracing::Span,
+    ) -> Result<Response, GeneratedError> {
+        prepare(self.inner(), &mut request);
+        let response = execute(
+            self.client(),
+            self.inner(),
+            request,
+            operation.streams(),
+            call,
+        )
+        .await?;
+        sort_status(response, success).await
     }
 }
 
 /// What progenitor's generated code fails with.
 type GeneratedError = progenitor_client::Error<AppCenterErrorBody>;
 
+/// Runs the built request inside the call's span.
 async fn exchange_built<C: Exchange>(
-    operation: Operation,
+    call: &CallSpan,
     built: Built<'_, C>,
     success: Success,
 ) -> Result<Response, GeneratedError> {
     let (client, request) = built?;
-    client.exchange(operation, request, success).await
+    client
+        .exchange(call.operation, request, success, &call.span)
+        .instrument(call.span.clone())
+        .await
 }
 
-/// Runs the hooks on a built request and sorts the answer as progenitor's `send` does: a
-/// `success` status is handed back, any other 4xx/5xx becomes an error answer (the `exec` hook has
-/// already normalised its body), anything else is unexpected.
+/// Runs the hooks on a built request (for a client whose hooks do the sending, as Community
+/// Training's do), then [`sort_status`].
+#[cfg(feature = "community-training")]
 pub(crate) async fn exchange<C, I>(
     client: &C,
     operation: Operation,
@@ -219,7 +254,13 @@ where
     client.pre(&mut request, &info).await?;
     let result = client.exec(request, &info).await;
     client.post(&result, &info).await?;
-    let response = result?;
+    sort_status(result?, success).await
+}
+
+/// Sorts an answer as progenitor's `send` does: a `success` status is handed back, any other
+/// 4xx/5xx becomes an error answer (the transport has already normalised its body), anything
+/// else is unexpected.
+async fn sort_status(response: Response, success: Success) -> Result<Response, GeneratedError> {
     let status = response.status();
     if success
         .iter()
@@ -254,21 +295,14 @@ pub(crate) async fn send_hand_built<T: serde::de::DeserializeOwned + Send>(
     send_json(operation, Ok((api, request)), &[(200, 299)]).await
 }
 
-tokio::task_local! {
-    /// Inside [`call`]: the call being made, for the hooks.
-    static CALL: Call;
-}
-
-/// What the hooks know of the call they serve.
-struct Call {
-    operation: Operation,
-    /// The call's span, where the transport records the attempts.
-    span: tracing::Span,
-}
-
 /// Most redirects followed for one request.
 const MAX_REDIRECTS: usize = 10;
 
+/// progenitor's hooks, which its generated code asks for. The crate's own calls do not go
+/// through them ([`Exchange`] runs the same steps with the call at hand); they serve anything
+/// that drives the generated client by its hooks: the token and `{}` body (`pre`), then the
+/// transport with retries and redirects (`exec`), inside the current span, bounded by the
+/// per-attempt timeout (the hooks cannot tell a download).
 impl ClientHooks<Arc<ClientState>> for Generated {
     async fn pre<E>(
         &self,
@@ -280,10 +314,8 @@ impl ClientHooks<Arc<ClientState>> for Generated {
     }
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
-        let (streams, span) = CALL
-            .try_with(|call| (call.operation.streams(), call.span.clone()))
-            .unwrap_or_else(|_| (false, tracing::Span::none()));
-        execute(self.client(), self.inner(), request, streams, &span).await
+        let span = tracing::Span::current();
+        execute(self.client(), self.inner(), request, false, &span).await
     }
 }
 

@@ -145,6 +145,7 @@ impl crate::transport::Exchange for generated::Client {
         operation: crate::Operation,
         request: Request,
         success: crate::transport::Success,
+        _call: &tracing::Span,
     ) -> impl std::future::Future<
         Output = Result<Response, progenitor_client::Error<AppCenterErrorBody>>,
     > + Send {
