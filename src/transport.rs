@@ -124,10 +124,7 @@ where
 {
     Box::pin(async move {
         let call = CallSpan::start(operation);
-        let result = match exchange_built(&call, built, success).await {
-            Ok(response) => ResponseValue::<T>::from_response::<AppCenterErrorBody>(response).await,
-            Err(e) => Err(e),
-        };
+        let result = read_json(&call, built, success).await.and_then(decode::<T>);
         match result {
             Ok(value) => {
                 call.succeeded(value.status());
@@ -136,6 +133,49 @@ where
             Err(e) => Err(call.failed(e).await),
         }
     })
+}
+
+/// A success answer's status, headers and whole body, read by [`send_json`] before decoding.
+struct Answer {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+}
+
+/// Runs the request and reads the success answer's body: all of [`send_json`] that does not
+/// depend on the answer's type. The headers are moved out of the response, not copied.
+async fn read_json<C: Exchange>(
+    call: &CallSpan,
+    built: Built<'_, C>,
+    success: Success,
+) -> Result<Answer, GeneratedError> {
+    let mut response = exchange_built(call, built, success).await?;
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Decodes a success answer as progenitor's `ResponseValue::from_response` does (the same
+/// error when the body is not a `T`), without awaiting: the only code of a call generic over
+/// the answer's type.
+fn decode<T: serde::de::DeserializeOwned>(
+    answer: Answer,
+) -> Result<ResponseValue<T>, GeneratedError> {
+    match serde_json::from_slice(&answer.body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, answer.status, answer.headers)),
+        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(
+            answer.body,
+            e,
+        )),
+    }
 }
 
 /// [`send_json`] for an operation whose success answer has no body.
@@ -151,9 +191,10 @@ where
     Box::pin(async move {
         let call = CallSpan::start(operation);
         match exchange_built(&call, built, success).await {
-            Ok(response) => {
+            Ok(mut response) => {
                 call.succeeded(response.status());
-                Ok(ResponseValue::empty(response))
+                let headers = std::mem::take(response.headers_mut());
+                Ok(ResponseValue::new((), response.status(), headers))
             }
             Err(e) => Err(call.failed(e).await),
         }
@@ -173,9 +214,11 @@ where
     Box::pin(async move {
         let call = CallSpan::start(operation);
         match exchange_built(&call, built, success).await {
-            Ok(response) => {
+            Ok(mut response) => {
                 call.succeeded(response.status());
-                Ok(ResponseValue::stream(response))
+                let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
+                let body = progenitor_client::ByteStream::new(Box::pin(response.bytes_stream()));
+                Ok(ResponseValue::new(body, status, headers))
             }
             Err(e) => Err(call.failed(e).await),
         }
