@@ -364,7 +364,7 @@ pub(crate) fn execute<'a>(
     })
 }
 
-/// One attempt: sends `request` and follows its redirects hop by hop (the token set again for
+/// One attempt: sends `current` and follows its redirects hop by hop (the token set again for
 /// each hop's origin, or dropped). Returns the method and a copy of the last hop sent (for a
 /// retry), and its answer.
 ///
@@ -461,7 +461,7 @@ fn limit_attempt_time(
         .into_iter()
         .flatten()
         .min();
-    if limit.is_some() || request.timeout().is_some() {
+    if limit.is_some() {
         *request.timeout_mut() = limit;
     }
 }
