@@ -21,7 +21,9 @@
 //!
 //! `cargo test --benches` runs each comparison once with tiny counts (a smoke run: it checks the
 //! bench still works, never how fast). `scripts/profile-call.sh` runs this binary with
-//! `--profile sdk|plain|plain-timeout N` under callgrind (see [`profile`]).
+//! `--profile sdk|plain|plain-timeout N` under callgrind (see [`profile`]), and with
+//! `MODE=concurrent`, `--profile-concurrent sdk|sdk-no-timeouts|plain|plain-timeout N` (64 in
+//! flight, see [`profile_concurrent`]).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -95,6 +97,15 @@ fn main() {
             .and_then(|n| n.parse().ok())
             .unwrap_or(1_000);
         profile(which, calls);
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--profile-concurrent") {
+        let which = args.get(at + 1).map(String::as_str).unwrap_or("sdk");
+        let calls = args
+            .get(at + 2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000);
+        profile_concurrent(which, calls);
         return;
     }
     tokio::runtime::Builder::new_multi_thread()
@@ -419,4 +430,80 @@ fn measured(
             }
         }
     });
+}
+
+/// The client a profile side uses: the SDK (with its default timeouts, or none), or plain reqwest
+/// (with reqwest's defaults, or a 60 s timeout like the SDK's per-attempt one).
+enum Profiled {
+    Sdk(appcenter::Client),
+    Plain(reqwest::Client),
+}
+
+impl Profiled {
+    fn new(which: &str, addr: SocketAddr) -> Self {
+        match which {
+            "sdk" => Profiled::Sdk(sdk_client(addr)),
+            "sdk-no-timeouts" => Profiled::Sdk(
+                appcenter::Client::builder(TOKEN)
+                    .base_url(format!("http://{addr}"))
+                    .no_timeout()
+                    .no_total_timeout()
+                    .build()
+                    .unwrap(),
+            ),
+            "plain" => Profiled::Plain(plain_client()),
+            "plain-timeout" => Profiled::Plain(plain_client_with_timeout()),
+            other => panic!(
+                "--profile-concurrent sdk|sdk-no-timeouts|plain|plain-timeout N, not {other:?}"
+            ),
+        }
+    }
+
+    async fn call(&self, url: &str) {
+        match self {
+            Profiled::Sdk(sdk) => sdk_call(sdk).await,
+            Profiled::Plain(http) => plain_call(http, url).await,
+        }
+    }
+}
+
+/// `--profile-concurrent sdk|sdk-no-timeouts|plain|plain-timeout N`: N calls with 64 in flight
+/// on a current-thread runtime, for callgrind, after 256 calls of warm-up; the server on its own
+/// current-thread runtime and thread, inside [`server_thread`] (so that callgrind can collect it
+/// apart: `--toggle-collect='overhead::server_thread*'`, `--separate-threads=yes`).
+fn profile_concurrent(which: &str, calls: usize) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || server_thread(tx));
+    let addr = rx.recv().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let side = Profiled::new(which, addr);
+    let url = format!("http://{addr}/v0.1/user");
+    measured_concurrent(&rt, &side, &url, 256);
+    measured_concurrent(&rt, &side, &url, calls);
+    println!("{which}: {calls} calls, 64 in flight");
+}
+
+#[inline(never)]
+fn server_thread(tx: std::sync::mpsc::Sender<SocketAddr>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        tx.send(serve().await).unwrap();
+        std::future::pending::<()>().await
+    })
+}
+
+#[inline(never)]
+fn measured_concurrent(rt: &tokio::runtime::Runtime, side: &Profiled, url: &str, calls: usize) {
+    rt.block_on(
+        futures::stream::iter(0..calls)
+            .map(|_| side.call(url))
+            .buffer_unordered(64)
+            .collect::<()>(),
+    );
 }

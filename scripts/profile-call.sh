@@ -4,6 +4,8 @@
 #
 #   scripts/profile-call.sh            # 500 and 2500 sequential `GET /v0.1/user` calls per side
 #   CALLS="1000 3000" scripts/profile-call.sh
+#   MODE=concurrent scripts/profile-call.sh   # the same calls with 64 in flight (client thread);
+#                                             # adds the SDK without timeouts as a fourth side
 #
 # Runs benches/overhead.rs in its `--profile` mode (optimised, as `cargo bench` builds it) under
 # `valgrind --tool=callgrind`, collecting only the client thread inside `measured` (the local
@@ -23,17 +25,25 @@ bin="$(cargo bench --bench overhead --no-run --no-default-features --features "$
 out="$(mktemp -d /tmp/appcenter-profile.XXXXXX)"
 trap 'rm -rf "$out"' EXIT
 
-for side in sdk plain plain-timeout; do
+mode="${MODE:-sequential}"
+case "$mode" in
+  sequential) flag=--profile; measured=overhead::measured; sides="sdk plain plain-timeout" ;;
+  concurrent) flag=--profile-concurrent; measured=overhead::measured_concurrent
+    sides="sdk plain plain-timeout sdk-no-timeouts" ;;
+  *) echo "profile-call.sh: MODE is sequential or concurrent, not $mode" >&2; exit 1 ;;
+esac
+
+for side in $sides; do
   for n in "$low" "$high"; do
     valgrind --tool=callgrind --callgrind-out-file="$out/$side.$n.out" --collect-atstart=no \
-      --toggle-collect='overhead::measured*' "$bin" --profile "$side" "$n" >/dev/null 2>"$out/$side.$n.log"
+      --toggle-collect="$measured"'*' "$bin" "$flag" "$side" "$n" >/dev/null 2>"$out/$side.$n.log"
     callgrind_annotate --inclusive=yes --threshold=100 "$out/$side.$n.out" >"$out/$side.$n.txt" 2>/dev/null
   done
 done
 
-python3 - "$out" "$low" "$high" <<'PY'
+python3 - "$out" "$low" "$high" "$mode" "$measured" $sides <<'PY'
 import re, sys
-out, low, high = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out, low, high, mode, measured = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 
 def load(side, n):
     costs = {}
@@ -48,9 +58,10 @@ def per_call(side):
     a, b = load(side, low), load(side, high)
     return {k: (b.get(k, 0) - a.get(k, 0)) / (high - low) for k in set(a) | set(b)}
 
-sides = {s: per_call(s) for s in ("sdk", "plain", "plain-timeout")}
-total = {s: c.get("overhead::measured", 0) for s, c in sides.items()}
-print(f"Instructions per sequential `GET /v0.1/user` call (callgrind, {high} minus {low} calls):\n")
+sides = {s: per_call(s) for s in sys.argv[6:]}
+total = {s: c.get(measured, 0) for s, c in sides.items()}
+how = "sequential" if mode == "sequential" else "64-in-flight"
+print(f"Instructions per {how} `GET /v0.1/user` call (callgrind, {high} minus {low} calls):\n")
 print("| Side | Instructions per call | Ratio to plain |")
 print("|---|---|---|")
 for s in sides:

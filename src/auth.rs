@@ -65,13 +65,32 @@ impl fmt::Display for ApiToken {
 /// Sets the token on `request` when it goes to `origin` (scheme, host and port of the base URL),
 /// and removes it otherwise: the token never leaves the API's own origin.
 pub(crate) fn authorize(request: &mut reqwest::Request, token: &ApiToken, origin: &Origin) {
-    if &request.url().origin() == origin {
+    if same_origin(request.url(), origin) {
         request
             .headers_mut()
             .insert(TOKEN_HEADER, token.header_value());
     } else {
         request.headers_mut().remove(TOKEN_HEADER);
     }
+}
+
+/// `url.origin() == *origin`, without building `url`'s origin (two strings) for an `http(s)` URL,
+/// whose origin is its scheme, host and port (known default included).
+fn same_origin(url: &Url, origin: &Origin) -> bool {
+    let Origin::Tuple(scheme, host, port) = origin else {
+        return false;
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return url.origin() == *origin;
+    }
+    url.scheme() == scheme
+        && url.port_or_known_default() == Some(*port)
+        && match (url.host(), host) {
+            (Some(url::Host::Domain(a)), url::Host::Domain(b)) => a == b,
+            (Some(url::Host::Ipv4(a)), url::Host::Ipv4(b)) => a == *b,
+            (Some(url::Host::Ipv6(a)), url::Host::Ipv6(b)) => a == *b,
+            _ => false,
+        }
 }
 
 /// Checks a base URL: `https`, or plain `http` only to a loopback address (tests, the local mock),
@@ -113,5 +132,53 @@ fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut agrees with `Url::origin` (the token's only gate).
+    #[test]
+    fn same_origin_is_url_origin_equality() {
+        let urls = [
+            "https://api.appcenter.ms/v0.1/user",
+            "https://api.appcenter.ms:443/x",
+            "https://api.appcenter.ms:8443/x",
+            "http://api.appcenter.ms/x",
+            "https://API.AppCenter.ms/x",
+            "https://api.appcenter.ms./x",
+            "https://evil.example/x?u=https://api.appcenter.ms",
+            "https://user:pass@api.appcenter.ms/x",
+            "http://127.0.0.1:8080/v0.1/user",
+            "http://127.0.0.1:8081/",
+            "http://localhost:8080/",
+            "http://[::1]:8080/",
+            "http://0x7f.0.0.1:8080/",
+            "blob:https://api.appcenter.ms/x",
+            "ftp://api.appcenter.ms/x",
+            "data:text/plain,x",
+        ];
+        for base in [
+            "https://api.appcenter.ms",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+            "http://localhost:8080",
+        ] {
+            let origin = Url::parse(base).unwrap().origin();
+            for url in urls {
+                let url = Url::parse(url).unwrap();
+                assert_eq!(
+                    same_origin(&url, &origin),
+                    url.origin() == origin,
+                    "{base} {url}"
+                );
+            }
+            assert!(!same_origin(
+                &Url::parse(base).unwrap(),
+                &Url::parse("data:,x").unwrap().origin()
+            ));
+        }
     }
 }

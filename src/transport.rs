@@ -11,6 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::future::Either;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Method, Request, Response, ResponseBuilderExt, StatusCode};
@@ -387,28 +388,34 @@ pub(crate) fn prepare(state: &ClientState, request: &mut Request) {
 /// `call` is the call's span (attempts are recorded on it). `streams`: the answer is a download,
 /// which the per-attempt timeout must not cut off while bytes keep arriving; it is bounded by
 /// inactivity instead (see `download.rs`).
-pub(crate) async fn execute(
-    http: &reqwest::Client,
-    state: &ClientState,
+///
+/// Not an `async fn`: an `async fn` keeps its arguments (here the request) in its future for
+/// its whole life, besides the futures it awaits; this one would only hand them on to
+/// [`retry::run`], and every call's future would be larger by a request, written and copied on
+/// every call.
+pub(crate) fn execute<'a>(
+    http: &'a reqwest::Client,
+    state: &'a ClientState,
     request: Request,
     streams: bool,
-    call: &tracing::Span,
-) -> reqwest::Result<Response> {
-    let deadline = state.timeouts.deadline(Instant::now());
+    call: &'a tracing::Span,
+) -> impl Future<Output = reqwest::Result<Response>> + 'a {
+    let started = Instant::now();
+    let deadline = state.timeouts.deadline(started);
     let policy = &state.retry;
-    retry::run(
-        policy,
-        deadline,
-        request,
-        move |request, attempt| async move {
-            call.record("attempts", attempt);
+    retry::run(policy, deadline, request, move |request, attempt| {
+        call.record("attempts", attempt);
+        async move {
+            let timing = (started, deadline);
             let ((method, spare), sent) =
-                send_following_redirects(http, state, request, streams, deadline, attempt).await;
+                send_following_redirects(http, state, request, streams, timing, attempt).await;
             // The classifier: the hop actually sent decides (after a 303, the GET).
             let (outcome, asked) = match sent {
                 Ok(response) if is_error(response.status()) => {
                     let status = response.status();
-                    let (normalised, message) = normalise_error(response, &state.token).await;
+                    // Boxed: only error answers pay for the future that reads their body.
+                    let (normalised, message) =
+                        Box::pin(normalise_error(response, &state.token)).await;
                     if !policy.retries_status(&method, status) {
                         return retry::Verdict::Done(Ok(normalised));
                     }
@@ -428,46 +435,60 @@ pub(crate) async fn execute(
                 },
                 None => retry::Verdict::Done(outcome),
             }
-        },
-    )
-    .await
+        }
+    })
 }
 
-/// One attempt: sends `request` and follows its redirects hop by hop (the token set again for
+/// One attempt: sends `current` and follows its redirects hop by hop (the token set again for
 /// each hop's origin, or dropped). Returns the method and a copy of the last hop sent (for a
 /// retry), and its answer.
+///
+/// `(started, deadline)`: when the call started, and its deadline.
 async fn send_following_redirects(
     http: &reqwest::Client,
     state: &ClientState,
-    request: Request,
+    mut current: Request,
     streams: bool,
-    deadline: Option<Instant>,
+    (started, deadline): (Instant, Option<Instant>),
     attempt: u32,
 ) -> ((Method, Option<Request>), reqwest::Result<Response>) {
-    let mut current = request;
     let mut redirects = 0;
     loop {
         // The one copy of the hop: sent again by a retry, or the template of a redirect's next
         // hop (never both: a redirect answer is not retried). A streaming body cannot be copied.
-        let spare = current.try_clone();
+        let spare = copy(&current);
         let method = current.method().clone();
-        let mut this = current;
-        if !streams {
-            limit_attempt_time(&mut this, state.timeouts.per_attempt, deadline);
-        }
         let span = tracing::debug_span!(
             "appcenter.attempt",
             attempt,
             method = %method,
             status = tracing::field::Empty
         );
-        let sent = if streams {
-            crate::download::send(http, this, state.timeouts.per_attempt, deadline)
-                .instrument(span.clone())
-                .await
-        } else {
-            http.execute(this).instrument(span.clone()).await
+        // In a block: the hop's request, once handed to reqwest, is not kept in this future
+        // while the answer is awaited (a local that was borrowed would be).
+        let sending = {
+            let mut this = current;
+            if streams {
+                // Boxed: only downloads pay for their (larger) future.
+                Either::Left(Box::pin(crate::download::send(
+                    http,
+                    this,
+                    state.timeouts.per_attempt,
+                    deadline,
+                )))
+            } else {
+                // The first hop of the first attempt leaves when the call started: no clock read.
+                let now = (attempt > 1 || redirects > 0).then(Instant::now);
+                limit_attempt_time(
+                    &mut this,
+                    state.timeouts.per_attempt,
+                    deadline,
+                    now.unwrap_or(started),
+                );
+                Either::Right(http.execute(this))
+            }
         };
+        let sent = sending.instrument(span.clone()).await;
         let mut response = match sent {
             Ok(response) => response,
             Err(e) => return ((method, spare), Err(e)),
@@ -497,22 +518,43 @@ async fn send_following_redirects(
     }
 }
 
-/// Per-attempt timeout, shortened so the attempt cannot outlive the call's deadline. A timeout
-/// the request already carries (set by the caller) is kept if shorter.
+/// Per-attempt timeout, shortened so the attempt cannot outlive the call's deadline (the attempt
+/// leaves at `now`). A timeout the request already carries (set by the caller) is kept if
+/// shorter. A request left without any limit is not touched (reqwest keeps a request's timeout
+/// in a map allocated on the first write).
 fn limit_attempt_time(
     request: &mut Request,
     per_attempt: Option<Duration>,
     deadline: Option<Instant>,
+    now: Instant,
 ) {
     let left = deadline.map(|d| {
-        d.saturating_duration_since(Instant::now())
+        d.saturating_duration_since(now)
             .max(Duration::from_millis(1))
     });
     let limit = [request.timeout().copied(), per_attempt, left]
         .into_iter()
         .flatten()
         .min();
-    *request.timeout_mut() = limit;
+    if limit.is_some() {
+        *request.timeout_mut() = limit;
+    }
+}
+
+/// A copy of `request`, as `Request::try_clone` makes it (`None` for a streaming body), without
+/// the allocations its copy of the timeout costs a request that has none: it writes the timeout
+/// into a fresh extensions map, then replaces that map with a copy of the original's. A request
+/// without a body or a timeout has no extensions (reqwest keeps only the timeout there; a
+/// request converted from an `http::Request`, which may carry others, always has a body), so
+/// its method, URL, headers and version are all there is to copy.
+fn copy(request: &Request) -> Option<Request> {
+    if request.body().is_some() || request.timeout().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    Some(copy)
 }
 
 fn is_redirect(status: StatusCode) -> bool {
