@@ -150,7 +150,7 @@ async fn read_json<C: Exchange>(
     built: Built<'_, C>,
     success: Success,
 ) -> Result<Answer, GeneratedError> {
-    let mut response = exchange_built(call, built, success).await?;
+    let mut response = respond(call, built, success).await?;
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let body = response
@@ -191,7 +191,7 @@ where
 {
     Box::pin(async move {
         let call = CallSpan::start(operation);
-        match exchange_built(&call, built, success).await {
+        match respond(&call, built, success).await {
             Ok(mut response) => {
                 call.succeeded(response.status());
                 let headers = std::mem::take(response.headers_mut());
@@ -214,7 +214,7 @@ where
 {
     Box::pin(async move {
         let call = CallSpan::start(operation);
-        match exchange_built(&call, built, success).await {
+        match respond(&call, built, success).await {
             Ok(mut response) => {
                 call.succeeded(response.status());
                 let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
@@ -227,67 +227,71 @@ where
 }
 
 /// A generated client that can run a built request: send it as its hooks would (auth, body,
-/// retries, redirects) and sort the answer by status. The call's span is passed in, the
-/// attempts are recorded on it. The future is `Send` for every client, which generic code
-/// cannot see through the hooks' own futures.
+/// retries, redirects), inside the call `call` (the attempts are recorded on its span). The
+/// future is `Send` for every client, which generic code cannot see through the hooks' own
+/// futures.
 pub(crate) trait Exchange: Sync {
-    /// Runs `request` of `operation` for the call `call`.
-    fn exchange(
-        &self,
+    /// What running a request fails with.
+    type Failure: Into<GeneratedError>;
+
+    /// Runs `request` of `operation`.
+    fn exchange<'a>(
+        &'a self,
         operation: Operation,
         request: Request,
-        success: Success,
-        call: &tracing::Span,
-    ) -> impl Future<Output = Result<Response, GeneratedError>> + Send;
+        call: &'a tracing::Span,
+    ) -> impl Future<Output = Result<Response, Self::Failure>> + Send + 'a;
 }
 
 /// App Center's client runs its request directly (what its `pre` and `exec` hooks do), with the
-/// operation's download flag and the call's span at hand.
+/// operation's download flag and the call's span at hand. Not an `async fn`: the transport's
+/// future is handed back as it is, not nested in one more (each level of nesting is a future
+/// built and then copied, kilobytes on every call).
 impl Exchange for Generated {
-    async fn exchange(
-        &self,
+    type Failure = reqwest::Error;
+
+    fn exchange<'a>(
+        &'a self,
         operation: Operation,
         mut request: Request,
-        success: Success,
-        call: &tracing::Span,
-    ) -> Result<Response, GeneratedError> {
+        call: &'a tracing::Span,
+    ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
         prepare(self.inner(), &mut request);
-        let response = execute(
+        execute(
             self.client(),
             self.inner(),
             request,
             operation.streams(),
             call,
         )
-        .await?;
-        sort_status(response, success).await
     }
 }
 
 /// What progenitor's generated code fails with.
 type GeneratedError = progenitor_client::Error<AppCenterErrorBody>;
 
-/// Runs the built request inside the call's span.
-async fn exchange_built<C: Exchange>(
+/// Runs the built request inside the call's span and sorts the answer ([`sort_status`]).
+async fn respond<C: Exchange>(
     call: &CallSpan,
     built: Built<'_, C>,
     success: Success,
 ) -> Result<Response, GeneratedError> {
     let (client, request) = built?;
-    client
-        .exchange(call.operation, request, success, &call.span)
+    let response = client
+        .exchange(call.operation, request, &call.span)
         .instrument(call.span.clone())
         .await
+        .map_err(Into::into)?;
+    sort_status(response, success).await
 }
 
-/// Runs the hooks on a built request (for a client whose hooks do the sending, as Community
-/// Training's do), then [`sort_status`].
+/// Runs the hooks on a built request, for a client whose hooks do the sending (as Community
+/// Training's do).
 #[cfg(feature = "community-training")]
 pub(crate) async fn exchange<C, I>(
     client: &C,
     operation: Operation,
     mut request: Request,
-    success: Success,
 ) -> Result<Response, GeneratedError>
 where
     C: ClientHooks<I>,
@@ -298,7 +302,7 @@ where
     client.pre(&mut request, &info).await?;
     let result = client.exec(request, &info).await;
     client.post(&result, &info).await?;
-    sort_status(result?, success).await
+    Ok(result?)
 }
 
 /// Sorts an answer as progenitor's `send` does: a `success` status is handed back, any other
@@ -312,9 +316,9 @@ async fn sort_status(response: Response, success: Success) -> Result<Response, G
     {
         Ok(response)
     } else if is_error(status) {
-        Err(progenitor_client::Error::ErrorResponse(
-            ResponseValue::<AppCenterErrorBody>::from_response(response).await?,
-        ))
+        // Boxed: only error answers pay for the future that reads their body.
+        let body = Box::pin(ResponseValue::<AppCenterErrorBody>::from_response(response)).await?;
+        Err(progenitor_client::Error::ErrorResponse(body))
     } else {
         Err(progenitor_client::Error::UnexpectedResponse(response))
     }

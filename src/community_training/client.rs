@@ -140,16 +140,15 @@ fn empty_write_body(request: &mut Request) {
 struct HookFailure(String);
 
 impl crate::transport::Exchange for generated::Client {
-    fn exchange(
-        &self,
+    type Failure = progenitor_client::Error<AppCenterErrorBody>;
+
+    fn exchange<'a>(
+        &'a self,
         operation: crate::Operation,
         request: Request,
-        success: crate::transport::Success,
-        _call: &tracing::Span,
-    ) -> impl std::future::Future<
-        Output = Result<Response, progenitor_client::Error<AppCenterErrorBody>>,
-    > + Send {
-        crate::transport::exchange(self, operation, request, success)
+        _call: &'a tracing::Span,
+    ) -> impl std::future::Future<Output = Result<Response, Self::Failure>> + Send + 'a {
+        crate::transport::exchange(self, operation, request)
     }
 }
 
