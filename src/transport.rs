@@ -167,6 +167,10 @@ async fn read_json<C: Exchange>(
 /// Decodes a success answer as progenitor's `ResponseValue::from_response` does (the same
 /// error when the body is not a `T`), without awaiting: the only code of a call generic over
 /// the answer's type.
+#[allow(
+    clippy::result_large_err,
+    reason = "progenitor's error, as its own decoding returns it; `CallSpan::failed` turns it into `crate::Error` at once"
+)]
 fn decode<T: serde::de::DeserializeOwned>(
     answer: Answer,
 ) -> Result<ResponseValue<T>, GeneratedError> {
