@@ -103,7 +103,8 @@ fn generate_one(config: &SpecConfig, out: &Path) -> Result<String, String> {
     aliases.visit_file_mut(&mut file);
     let methods = super::client_methods::client_methods(&file, config.builders)
         .map_err(|e| format!("{}: {e}", config.input))?;
-    // Every builder's `send` returns `appcenter::Result`, through the same `transport::call`.
+    // Every builder's `send` returns `appcenter::Result`, through the same shared end
+    // (`transport::send_json`, `send_empty` or `send_stream`).
     let wrapped = super::client_methods::wrap_sends(&mut file)
         .map_err(|e| format!("{}: {e}", config.input))?;
     if wrapped != methods.methods {
