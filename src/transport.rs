@@ -351,7 +351,7 @@ pub(crate) async fn send_hand_built<T: serde::de::DeserializeOwned + Send>(
 const MAX_REDIRECTS: usize = 10;
 
 /// progenitor's hooks, which its generated code asks for. The crate's own calls do not go
-/// through them ([`Exchange`] runs the same steps with the call at hand); they serve anything
+/// through them (`Exchange` runs the same steps with the call at hand); they serve anything
 /// that drives the generated client by its hooks: the token and `{}` body (`pre`), then the
 /// transport with retries and redirects (`exec`), inside the current span, bounded by the
 /// per-attempt timeout (the hooks cannot tell a download).
