@@ -90,21 +90,18 @@ fn plan() -> Plan {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if let Some(at) = args.iter().position(|a| a == "--profile") {
+    // `--profile[-concurrent] SIDE N`: the side and the number of calls (1,000 by default).
+    let mode = |flag: &str| {
+        let at = args.iter().position(|a| a == flag)?;
         let which = args.get(at + 1).map(String::as_str).unwrap_or("sdk");
-        let calls = args
-            .get(at + 2)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(1_000);
+        let calls = args.get(at + 2).and_then(|n| n.parse().ok());
+        Some((which, calls.unwrap_or(1_000)))
+    };
+    if let Some((which, calls)) = mode("--profile") {
         profile(which, calls);
         return;
     }
-    if let Some(at) = args.iter().position(|a| a == "--profile-concurrent") {
-        let which = args.get(at + 1).map(String::as_str).unwrap_or("sdk");
-        let calls = args
-            .get(at + 2)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(1_000);
+    if let Some((which, calls)) = mode("--profile-concurrent") {
         profile_concurrent(which, calls);
         return;
     }

@@ -62,6 +62,20 @@ impl CallSpan {
         tracing::debug!("call succeeded");
     }
 
+    /// Records the call's outcome and hands it back, a failure turned into [`Error`].
+    async fn finish<T>(
+        self,
+        result: Result<ResponseValue<T>, GeneratedError>,
+    ) -> crate::Result<ResponseValue<T>> {
+        match result {
+            Ok(value) => {
+                self.succeeded(value.status());
+                Ok(value)
+            }
+            Err(e) => Err(self.failed(e).await),
+        }
+    }
+
     /// Turns progenitor's error into [`Error`] naming the operation (reading an error answer's
     /// body), and records it. Boxed: only failed calls pay for the (large) future that reads the
     /// error.
@@ -126,13 +140,7 @@ where
     Box::pin(async move {
         let call = CallSpan::start(operation);
         let result = read_json(&call, built, success).await.and_then(decode::<T>);
-        match result {
-            Ok(value) => {
-                call.succeeded(value.status());
-                Ok(value)
-            }
-            Err(e) => Err(call.failed(e).await),
-        }
+        call.finish(result).await
     })
 }
 
@@ -185,48 +193,42 @@ fn decode<T: serde::de::DeserializeOwned>(
 
 /// [`send_json`] for an operation whose success answer has no body.
 #[allow(dead_code, reason = "only some API areas have such operations")]
-pub(crate) fn send_empty<'a, C>(
+pub(crate) fn send_empty<'a, C: Exchange>(
     operation: Operation,
     built: Built<'a, C>,
     success: Success,
-) -> Sending<'a, ResponseValue<()>>
-where
-    C: Exchange,
-{
-    Box::pin(async move {
-        let call = CallSpan::start(operation);
-        match respond(&call, built, success).await {
-            Ok(mut response) => {
-                call.succeeded(response.status());
-                let headers = std::mem::take(response.headers_mut());
-                Ok(ResponseValue::new((), response.status(), headers))
-            }
-            Err(e) => Err(call.failed(e).await),
-        }
-    })
+) -> Sending<'a, ResponseValue<()>> {
+    send_unread(operation, built, success, |_| ())
 }
 
 /// [`send_json`] for a download: the body is handed over as a stream.
 #[allow(dead_code, reason = "only some API areas have such operations")]
-pub(crate) fn send_stream<'a, C>(
+pub(crate) fn send_stream<'a, C: Exchange>(
     operation: Operation,
     built: Built<'a, C>,
     success: Success,
-) -> Sending<'a, ResponseValue<progenitor_client::ByteStream>>
-where
-    C: Exchange,
-{
+) -> Sending<'a, ResponseValue<progenitor_client::ByteStream>> {
+    send_unread(operation, built, success, |response| {
+        progenitor_client::ByteStream::new(Box::pin(response.bytes_stream()))
+    })
+}
+
+/// [`send_json`] for an answer whose body is not read here: `inner` makes the value of the
+/// success answer (its headers already moved out).
+#[allow(dead_code, reason = "only some API areas have such operations")]
+fn send_unread<'a, C: Exchange, T: Send + 'a>(
+    operation: Operation,
+    built: Built<'a, C>,
+    success: Success,
+    inner: fn(Response) -> T,
+) -> Sending<'a, ResponseValue<T>> {
     Box::pin(async move {
         let call = CallSpan::start(operation);
-        match respond(&call, built, success).await {
-            Ok(mut response) => {
-                call.succeeded(response.status());
-                let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
-                let body = progenitor_client::ByteStream::new(Box::pin(response.bytes_stream()));
-                Ok(ResponseValue::new(body, status, headers))
-            }
-            Err(e) => Err(call.failed(e).await),
-        }
+        let result = respond(&call, built, success).await.map(|mut response| {
+            let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
+            ResponseValue::new(inner(response), status, headers)
+        });
+        call.finish(result).await
     })
 }
 
