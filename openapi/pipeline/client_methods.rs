@@ -279,10 +279,15 @@ fn split(send: &syn::ImplItemFn) -> Result<[syn::ImplItem; 2], String> {
             Ok((client, request))
         }
     };
+    // `#[inline]`: the typed decoding `send` instantiates (`send_json::<T>` and serde_json's
+    // deserializer for `T`, most of the machine code of a build of every area) is then compiled
+    // in the crate that calls this operation, for the operations it calls, instead of for all
+    // of them in every build of this crate. The request building stays here (`request_fn`).
     let send_fn: syn::ImplItem = syn::parse_quote! {
         #(#docs)*
         ///
         /// Errors of every kind are an [`appcenter::Error`](crate::Error).
+        #[inline]
         pub fn send(self) -> impl ::std::future::Future<Output = crate::Result<#value>> + 'a {
             const OPERATION: crate::Operation =
                 crate::Operation::new(#operation_id, #method, #path)#streaming;
