@@ -274,6 +274,7 @@ fn split(send: &syn::ImplItemFn) -> Result<[syn::ImplItem; 2], String> {
     let request_fn: syn::ImplItem = syn::parse_quote! {
         /// The request `send` sends, with the parameters checked, and the client that sends it
         /// (page streams read the first page's URL from it).
+        #[inline]
         pub(crate) fn #request(self) -> Result<(&'a super::Client, ::reqwest::Request), #error> {
             #(#building)*
             Ok((client, request))
@@ -282,7 +283,8 @@ fn split(send: &syn::ImplItemFn) -> Result<[syn::ImplItem; 2], String> {
     // `#[inline]`: the typed decoding `send` instantiates (`send_json::<T>` and serde_json's
     // deserializer for `T`, most of the machine code of a build of every area) is then compiled
     // in the crate that calls this operation, for the operations it calls, instead of for all
-    // of them in every build of this crate. The request building stays here (`request_fn`).
+    // of them in every build of this crate; so is the request building (`request_fn`, whose
+    // serialisation of the body is also generic over its type).
     let send_fn: syn::ImplItem = syn::parse_quote! {
         #(#docs)*
         ///

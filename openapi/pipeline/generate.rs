@@ -66,6 +66,7 @@ pub fn generate_with(
     super::path_segments::CheckPathSegments.visit_file_mut(&mut file);
     super::api_version_header::apply(&mut file)?;
     super::shared_conversions::apply(&mut file)?;
+    super::inline_type_builders::apply(&mut file)?;
     Ok((file, redacted))
 }
 

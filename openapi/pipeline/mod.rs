@@ -22,6 +22,7 @@ pub mod features;
 pub mod fixups;
 pub mod generate;
 pub mod generated_code;
+pub mod inline_type_builders;
 pub mod mock_helpers;
 pub mod null_lists;
 pub mod page_targets;
