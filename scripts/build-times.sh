@@ -47,6 +47,10 @@ run() {
   rows+=("| $label | \`cargo build${*:+ $*}\` | ${seconds} s | ${cpu} s | $(awk '{ printf "%.2f", $1 / 1e6 }' <<<"$rss") GB | $target |")
   echo "build-times.sh: $label: ${seconds} s (CPU ${cpu} s), ${rss} kB peak" >&2
 }
+# `cargo clean -p` deletes the files of each of the package's targets by name, those of a
+# dependency with the same name too: no test, bench or example may be named like a dependency
+# (tests/tracing.rs took the `tracing` crate's artifacts, and every row after it rebuilt
+# tracing, h2, hyper and reqwest).
 clean_crate() { (cd "$src" && cargo clean --quiet -p appcenter); }
 # warm ARGS...: builds with ARGS untimed, so that a dependency whose features differ under ARGS
 # is rebuilt here and the timed row counts this crate alone.
