@@ -10,7 +10,7 @@
 use syn::visit_mut::VisitMut;
 
 /// How many builder structs and conversions the step saw and marked.
-#[derive(Default, Debug, PartialEq)]
+#[derive(Default, Debug)]
 pub struct Inlined {
     pub structs: usize,
     pub defaults: usize,
