@@ -351,7 +351,8 @@ impl ClientBuilder {
     /// Build the HTTP client from this `reqwest::ClientBuilder` (for settings this builder does
     /// not offer: local address, HTTP/2 tuning, other TLS options...). The crate then sets on it
     /// what its safety depends on: redirects are never followed by reqwest (the crate follows them
-    /// itself, so that the token never goes to another origin), no `Referer`, and this builder's
+    /// itself, so that the token never goes to another origin), no `Referer`, no retries by
+    /// reqwest (the [`RetryPolicy`](crate::RetryPolicy) is the one retry loop), and this builder's
     /// proxy and certificate settings when given. Its own timeouts and user agent apply;
     /// [`connect_timeout`](Self::connect_timeout) and [`user_agent`](Self::user_agent) do not.
     pub fn reqwest_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
@@ -383,7 +384,11 @@ impl ClientBuilder {
         }
         // Redirects are followed by the crate (token dropped off-origin), never by reqwest.
         .redirect(reqwest::redirect::Policy::none())
-        .referer(false);
+        .referer(false)
+        // The crate's retry loop (`retry.rs`) is the only one: reqwest's own layer would resend
+        // HTTP/2 refusals behind the policy's back, and copies every request to be able to
+        // (`retry::refused_by_protocol` resends those instead). Zero retries: no copy is made.
+        .retry(reqwest::retry::never().max_retries_per_request(0));
         http = match self.proxy {
             // Plain http goes to loopback only, and never through a proxy (see above).
             _ if plain_http => http.no_proxy(),

@@ -38,7 +38,8 @@ pub(crate) fn encode(segment: &str) -> Result<String, String> {
             "a path parameter is `{segment}`, which URLs read as a relative step: no request \
              can name it"
         )),
-        _ => Ok(utf8_percent_encode(segment, NOT_PCHAR).to_string()),
+        // Through `Cow`: the encoded pieces are copied as they are, without `Display`.
+        _ => Ok(std::borrow::Cow::from(utf8_percent_encode(segment, NOT_PCHAR)).into_owned()),
     }
 }
 

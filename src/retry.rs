@@ -12,8 +12,10 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 /// When and how calls are retried. One policy applies to every call of a [`Client`](crate::Client).
 ///
 /// Retried: 408, 429, 500, 502, 503, 504 and transport failures. GET, HEAD, PUT and DELETE are
-/// retried on all of those; POST and PATCH only when the request provably never reached the
-/// server (connect failure) or the answer was 429, unless [`retry_non_idempotent`] is set.
+/// retried on all of those; POST and PATCH only when the server provably never acted on the
+/// request (a connect failure, or an HTTP/2 `REFUSED_STREAM` or graceful `GOAWAY`, resent at
+/// once) or the answer was 429, unless [`retry_non_idempotent`] is set. This is the client's
+/// only retry loop: reqwest's own retries are off, so every attempt counts against the policy.
 /// Waits grow exponentially with jitter, each capped by [`max_backoff`]; a `Retry-After` header
 /// (seconds or an HTTP date), or else a "Try again in N seconds" message, sets the wait instead.
 /// A wait the server asks for is honoured in full, never shortened: when it does not fit in
@@ -104,10 +106,10 @@ impl RetryPolicy {
         }
     }
 
-    /// Whether a transport failure of `method` may be retried; `connect` when the connection was
-    /// never established (so the server never saw the request).
-    pub(crate) fn retries_transport(&self, method: &Method, connect: bool) -> bool {
-        connect || self.idempotent(method)
+    /// Whether a transport failure of `method` may be retried; `never_processed` when the server
+    /// provably never acted on the request ([`never_processed`]).
+    pub(crate) fn retries_transport(&self, method: &Method, never_processed: bool) -> bool {
+        never_processed || self.idempotent(method)
     }
 
     fn idempotent(&self, method: &Method) -> bool {
@@ -226,6 +228,37 @@ where
             None => return outcome,
         }
     }
+}
+
+/// Whether the server provably never acted on the request that failed with `error`, so that
+/// resending it is safe whatever its method: the connection was never established, or an HTTP/2
+/// server refused the stream ([`refused_by_protocol`]).
+pub(crate) fn never_processed(error: &reqwest::Error) -> bool {
+    error.is_connect() || refused_by_protocol(error)
+}
+
+/// An HTTP/2 refusal of a request the server did not process (RFC 9113 §8.7): the stream reset
+/// with `REFUSED_STREAM`, or a graceful `GOAWAY` (`NO_ERROR`) that left the stream out. The
+/// request may be sent again at once, on a new connection. (reqwest's own retry layer, which
+/// used to resend these, is off: this crate's retry loop is the only one, see `client.rs`.)
+pub(crate) fn refused_by_protocol(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(h2) = cause.downcast_ref::<h2::Error>() {
+            let reason = h2.reason();
+            return h2.is_remote()
+                && ((h2.is_go_away() && reason == Some(h2::Reason::NO_ERROR))
+                    || (h2.is_reset() && reason == Some(h2::Reason::REFUSED_STREAM)));
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// The wait before resending a request that failed with `error` in transport: none for a
+/// protocol refusal ([`refused_by_protocol`]), else the policy's backoff (`None`).
+pub(crate) fn transport_wait(error: &reqwest::Error) -> Option<Duration> {
+    refused_by_protocol(error).then_some(Duration::ZERO)
 }
 
 /// The wait the server asked for: `Retry-After` in seconds or as an HTTP date, or else a

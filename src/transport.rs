@@ -433,7 +433,10 @@ pub(crate) fn execute<'a>(
                     (Ok(normalised), asked)
                 }
                 Ok(response) => return retry::Verdict::Done(Ok(response)),
-                Err(e) if policy.retries_transport(&method, e.is_connect()) => (Err(e), None),
+                Err(e) if policy.retries_transport(&method, retry::never_processed(&e)) => {
+                    let asked = retry::transport_wait(&e);
+                    (Err(e), asked)
+                }
                 Err(e) => return retry::Verdict::Done(Err(e)),
             };
             // A retry re-sends the hop that failed; a body that cannot be copied is sent once.

@@ -9,6 +9,10 @@ use std::collections::BTreeSet;
 #[allow(dead_code)]
 mod exclusions;
 
+// The step that builds each operation's URL by concatenation, as `build.rs` runs it.
+#[path = "../openapi/pipeline/url_concat.rs"]
+mod url_concat;
+
 /// Operation ids of the upstream Swagger 2.0 file, as published.
 fn upstream_operation_ids() -> BTreeSet<String> {
     let text = std::fs::read_to_string(concat!(
@@ -132,5 +136,50 @@ fn generated_operations_are_the_spec_minus_the_exclusion_list() {
     assert_eq!(
         generated.len(),
         upstream.len() - excluded.len() + supplement.len()
+    );
+}
+
+/// Runs the `url_concat` step on `code`: the code it leaves, and its counts.
+fn concatenated(code: &str) -> Result<(String, url_concat::Concatenated), String> {
+    let mut file: syn::File = syn::parse_str(code).unwrap();
+    let done = url_concat::apply(&mut file)?;
+    Ok((quote::quote!(#file).to_string(), done))
+}
+
+/// The step lays the URL's text and arguments end to end in their order, arguments (the checked
+/// path segments included) as they were.
+#[test]
+fn url_concat_keeps_every_piece_in_order() {
+    let (code, done) = concatenated(
+        r#"impl B { fn send(self) {
+            let url = format!("{}/v0.1/apps/{}/{}", client.baseurl, encode(&a)?, b,);
+        } }"#,
+    )
+    .unwrap();
+    assert_eq!((done.urls, done.operations), (1, 1));
+    let want = quote::quote!(
+        [
+            &*(client.baseurl),
+            "/v0.1/apps/",
+            &*(encode(&a)?),
+            "/",
+            &*(b)
+        ]
+        .concat()
+    )
+    .to_string();
+    assert!(code.contains(&want), "{code}");
+}
+
+/// Another shape of URL, or an operation without one, fails the build instead of passing.
+#[test]
+fn url_concat_refuses_other_shapes_and_counts() {
+    let other = r#"impl B { fn send(self) { let url = format!("{}/{x}", client.baseurl); } }"#;
+    assert!(concatenated(other).unwrap_err().contains("placeholders"));
+    let missing = r#"impl B { fn send(self) { let url = client.baseurl.clone(); } }"#;
+    assert!(
+        concatenated(missing)
+            .unwrap_err()
+            .contains("one URL per operation")
     );
 }

@@ -605,3 +605,91 @@ async fn one_call_can_run_with_another_retry_policy_or_timeout() {
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     client.users_get().send().await.unwrap();
 }
+
+/// An HTTP/2 server (prior knowledge, no TLS) that resets the first `refusals` streams with
+/// `REFUSED_STREAM` (RFC 9113 §8.7: the request was not processed) and answers later ones 204;
+/// counts the streams it saw.
+async fn refusing_h2_server(refusals: usize) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let Ok(mut connection) = h2::server::handshake(tcp).await else {
+                    return;
+                };
+                while let Some(Ok((_request, mut respond))) = connection.accept().await {
+                    if counter.fetch_add(1, Ordering::SeqCst) < refusals {
+                        respond.send_reset(h2::Reason::REFUSED_STREAM);
+                    } else {
+                        let answer = http::Response::builder().status(204).body(()).unwrap();
+                        let _ = respond.send_response(answer, true);
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+/// A client speaking HTTP/2 to `url`, with `policy` and a deadline far shorter than the
+/// policy's own backoff (60 s): a refused request that waited for it would fail the test.
+fn h2_client(url: String, policy: RetryPolicy) -> Client {
+    Client::builder(TOKEN)
+        .base_url(url)
+        .reqwest_builder(reqwest::Client::builder().http2_prior_knowledge())
+        .total_timeout(Duration::from_secs(10))
+        .retry(
+            policy
+                .initial_backoff(Duration::from_secs(60))
+                .max_backoff(Duration::from_secs(60)),
+        )
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_post_refused_by_an_http2_server_is_resent_at_once() {
+    let (url, seen) = refusing_h2_server(1).await;
+    let started = Instant::now();
+
+    accept(&h2_client(url, RetryPolicy::default()))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        2,
+        "refused once, then sent again"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "resent without the backoff"
+    );
+}
+
+/// The policy's retry loop is the only one: reqwest's own layer (which resent refused streams
+/// twice on top of any policy) sends nothing more.
+#[tokio::test]
+async fn every_attempt_is_the_policys_own() {
+    let (url, seen) = refusing_h2_server(usize::MAX).await;
+
+    let err = accept(&h2_client(url.clone(), RetryPolicy::none()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(seen.load(Ordering::SeqCst), 1, "retries off: one request");
+
+    let err = accept(&h2_client(url, RetryPolicy::default().max_attempts(3)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1 + 3,
+        "three attempts: three requests"
+    );
+}

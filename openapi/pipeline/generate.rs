@@ -64,6 +64,7 @@ pub fn generate_with(
     let redacted = super::redact::redact(&mut file);
     super::redact::check(&file)?;
     super::path_segments::CheckPathSegments.visit_file_mut(&mut file);
+    super::url_concat::apply(&mut file)?;
     super::api_version_header::apply(&mut file)?;
     super::shared_conversions::apply(&mut file)?;
     super::inline_type_builders::apply(&mut file)?;

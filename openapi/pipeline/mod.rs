@@ -31,6 +31,7 @@ pub mod redact;
 pub mod shared_conversions;
 pub mod specs;
 pub mod supplement;
+pub mod url_concat;
 pub mod walk;
 
 /// The files the pipeline reads, relative to the crate root. `build.rs` reruns when one changes.

@@ -104,8 +104,11 @@ impl Sending<'_> {
                         (Ok(response), asked)
                     }
                     Ok(response) => return retry::Verdict::Done(Ok(response)),
-                    Err(Failure::Http(e)) if policy.retries_transport(&method, e.is_connect()) => {
-                        (Err(Failure::Http(e)), None)
+                    Err(Failure::Http(e))
+                        if policy.retries_transport(&method, retry::never_processed(&e)) =>
+                    {
+                        let asked = retry::transport_wait(&e);
+                        (Err(Failure::Http(e)), asked)
                     }
                     Err(other) => return retry::Verdict::Done(Err(other)),
                 };
