@@ -62,20 +62,6 @@ impl CallSpan {
         tracing::debug!("call succeeded");
     }
 
-    /// Records the call's outcome and hands it back, a failure turned into [`Error`].
-    async fn finish<T>(
-        self,
-        result: Result<ResponseValue<T>, GeneratedError>,
-    ) -> crate::Result<ResponseValue<T>> {
-        match result {
-            Ok(value) => {
-                self.succeeded(value.status());
-                Ok(value)
-            }
-            Err(e) => Err(self.failed(e).await),
-        }
-    }
-
     /// Turns progenitor's error into [`Error`] naming the operation (reading an error answer's
     /// body), and records it. Boxed: only failed calls pay for the (large) future that reads the
     /// error.
@@ -140,7 +126,16 @@ where
     Box::pin(async move {
         let call = CallSpan::start(operation);
         let result = read_json(&call, built, success).await.and_then(decode::<T>);
-        call.finish(result).await
+        // The outcome recorded, a failure turned into `Error`. Here rather than in an `async fn`
+        // of the span's: a success awaits nothing, and such a future (holding the answer) would
+        // be built and copied on every call for the failures' sake.
+        match result {
+            Ok(value) => {
+                call.succeeded(value.status());
+                Ok(value)
+            }
+            Err(e) => Err(call.failed(e).await),
+        }
     })
 }
 
@@ -228,7 +223,16 @@ fn send_unread<'a, C: Exchange, T: Send + 'a>(
             let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
             ResponseValue::new(inner(response), status, headers)
         });
-        call.finish(result).await
+        // The outcome recorded, a failure turned into `Error`. Here rather than in an `async fn`
+        // of the span's: a success awaits nothing, and such a future (holding the answer) would
+        // be built and copied on every call for the failures' sake.
+        match result {
+            Ok(value) => {
+                call.succeeded(value.status());
+                Ok(value)
+            }
+            Err(e) => Err(call.failed(e).await),
+        }
     })
 }
 
@@ -288,7 +292,12 @@ async fn respond<C: Exchange>(
         .instrument(call.span.clone())
         .await
         .map_err(Into::into)?;
-    sort_status(response, success).await
+    match sort_status(response, success) {
+        Sorted::Success(response) => Ok(response),
+        Sorted::Failure(e) => Err(e),
+        // Boxed: only error answers pay for the future that reads their body.
+        Sorted::ErrorAnswer(response) => Err(Box::pin(error_answer(response)).await),
+    }
 }
 
 /// Runs the hooks on a built request, for a client whose hooks do the sending (as Community
@@ -311,40 +320,52 @@ where
     Ok(result?)
 }
 
+/// How [`sort_status`] sorted an answer.
+enum Sorted {
+    /// A status the operation declares as success.
+    Success(Response),
+    /// Any other 4xx/5xx: its body is read into an error ([`error_answer`]).
+    ErrorAnswer(Response),
+    /// Anything else: unexpected.
+    Failure(GeneratedError),
+}
+
 /// Sorts an answer as progenitor's `send` does: a `success` status is handed back, any other
 /// 4xx/5xx becomes an error answer (the transport has already normalised its body), anything
-/// else is unexpected.
-async fn sort_status(response: Response, success: Success) -> Result<Response, GeneratedError> {
+/// else is unexpected. Not an `async fn`: only error answers have a body to read.
+fn sort_status(response: Response, success: Success) -> Sorted {
     let status = response.status();
     if success
         .iter()
         .any(|&(low, high)| (low..=high).contains(&status.as_u16()))
     {
-        Ok(response)
+        Sorted::Success(response)
     } else if is_error(status) {
-        // Boxed: only error answers pay for the future that reads their body.
-        let body = Box::pin(ResponseValue::<AppCenterErrorBody>::from_response(response)).await?;
-        Err(progenitor_client::Error::ErrorResponse(body))
+        Sorted::ErrorAnswer(response)
     } else {
-        Err(progenitor_client::Error::UnexpectedResponse(response))
+        Sorted::Failure(progenitor_client::Error::UnexpectedResponse(response))
+    }
+}
+
+/// An error answer, its body read, as progenitor's `send` makes it.
+async fn error_answer(response: Response) -> GeneratedError {
+    match ResponseValue::<AppCenterErrorBody>::from_response(response).await {
+        Ok(body) => progenitor_client::Error::ErrorResponse(body),
+        Err(e) => e,
     }
 }
 
 /// Sends a request built by hand (the avatar uploads, `nextLink` pages) exactly as a generated
-/// operation sends its own: the generated headers, then [`send_json`] with any 2xx as success.
+/// operation sends its own: the generated `Accept` header, then [`send_json`] with any 2xx as
+/// success.
 pub(crate) async fn send_hand_built<T: serde::de::DeserializeOwned + Send>(
     api: &Generated,
     mut request: Request,
     operation: Operation,
 ) -> crate::Result<ResponseValue<T>> {
-    let headers = request.headers_mut();
-    headers.insert(
+    request.headers_mut().insert(
         reqwest::header::ACCEPT,
         HeaderValue::from_static("application/json"),
-    );
-    headers.insert(
-        "api-version",
-        HeaderValue::from_static(<Generated as ClientInfo<_>>::api_version()),
     );
     send_json(operation, Ok((api, request)), &[(200, 299)]).await
 }

@@ -1,65 +1,82 @@
-//! Sends the `api-version` header of an operation without a header parameter straight from the
-//! request builder.
+//! Leaves out the `api-version` header progenitor adds to every operation.
 //!
-//! progenitor puts the header into a `HeaderMap` of its own in every `send()`, even when it is the
-//! only header there, and merges that map into the request (`.headers(header_map)`):
-//!
-//! ```text
-//! let mut header_map = HeaderMap::with_capacity(1usize);
-//! header_map.append(HeaderName::from_static("api-version"), HeaderValue::from_static(..));
-//! let mut request = client.client.get(url).header(ACCEPT, ..).headers(header_map).build()?;
-//! ```
-//!
-//! An allocation, a merge and a drop on every call, about 1,500 instructions of the SDK's
-//! per-call overhead (`scripts/profile-call.sh`). This step rewrites such a `send()` into
-//! `.header(HeaderName::from_static("api-version"), HeaderValue::from_static(..))`: the same
-//! header and value on the same request. Operations with header parameters keep their map.
+//! progenitor sends `api-version: <info.version>` (`preview` for App Center) on every request,
+//! with no setting to turn it off. Neither API reads it: App Center versions by path
+//! (`/v0.1/...`), and its real clients (the CLI, fastlane, the Azure DevOps task, Jenkins) never
+//! sent it; Community Training versions by path too. So it is work on every call for nothing:
+//! a header built, merged (through a `HeaderMap` of its own when it is the only header), sent and
+//! parsed by the server. This step removes the `header_map.append(api-version, ..)` of every
+//! `send()`; where that map held nothing else it removes the map and its `.headers(header_map)`
+//! merge too. Operations with header parameters keep their map, without the header.
 
 use quote::ToTokens;
 use syn::visit_mut::VisitMut;
 
-/// Rewrites every single-header `header_map` of the generated `send()`s; returns how many, or an
-/// error when one was left (the generated code changed shape: this step needs updating).
-pub fn apply(file: &mut syn::File) -> Result<usize, String> {
+/// How many headers (one per operation) and maps the step removed.
+#[derive(Default, Debug)]
+pub struct Removed {
+    pub headers: usize,
+    pub maps: usize,
+    pub operations: usize,
+}
+
+/// Removes them; an error unless every operation had its header removed and none is left (the
+/// generated code changed shape: this step needs a look).
+pub fn apply(file: &mut syn::File) -> Result<Removed, String> {
     let mut step = ApiVersionHeader::default();
     step.visit_file_mut(file);
+    let done = step.done;
     let left = file
         .to_token_stream()
         .to_string()
-        .replace(' ', "")
-        .matches("HeaderMap::with_capacity(1usize)")
-        .count();
-    if left > 0 {
+        .contains("\"api-version\"");
+    if left || done.headers != done.operations {
         return Err(format!(
-            "api_version_header: {left} single-header maps were not rewritten; the generated \
-             send() changed shape (openapi/pipeline/api_version_header.rs)"
+            "api_version_header: expected one api-version header per operation and none left, \
+             found {done:?} (left: {left}); the generated send() changed shape \
+             (openapi/pipeline/api_version_header.rs)"
         ));
     }
-    Ok(step.rewritten)
+    Ok(done)
 }
 
 #[derive(Default)]
 struct ApiVersionHeader {
-    rewritten: usize,
+    done: Removed,
 }
 
 impl VisitMut for ApiVersionHeader {
+    fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+        if function.sig.ident == "send" {
+            self.done.operations += 1;
+        }
+        syn::visit_mut::visit_impl_item_fn_mut(self, function);
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let spelled: Vec<String> = block.stmts.iter().map(compact).collect();
-        let at = spelled.windows(2).position(|w| {
-            w[0] == "letmutheader_map=::reqwest::header::HeaderMap::with_capacity(1usize);"
-                && w[1].starts_with("header_map.append(")
-                && w[1].contains("HeaderName::from_static(\"api-version\")")
-                && w[1].contains("HeaderValue::from_static(super::Client::api_version()")
+        let at = spelled.iter().position(|s| {
+            s.starts_with("header_map.append(")
+                && s.contains("HeaderName::from_static(\"api-version\")")
+                && s.contains("HeaderValue::from_static(super::Client::api_version()")
         });
         if let Some(at) = at {
-            let mut merge = MergeToHeader::default();
-            for stmt in &mut block.stmts[at + 2..] {
-                merge.visit_stmt_mut(stmt);
-            }
-            if merge.replaced == 1 {
-                block.stmts.drain(at..at + 2);
-                self.rewritten += 1;
+            let only_header = at > 0
+                && spelled[at - 1]
+                    == "letmutheader_map=::reqwest::header::HeaderMap::with_capacity(1usize);";
+            if only_header {
+                let mut merge = DropMerge::default();
+                for stmt in &mut block.stmts[at + 1..] {
+                    merge.visit_stmt_mut(stmt);
+                }
+                if merge.dropped == 1 {
+                    block.stmts.drain(at - 1..=at);
+                    self.done.maps += 1;
+                    self.done.headers += 1;
+                }
+            } else {
+                block.stmts.remove(at);
+                self.done.headers += 1;
             }
         }
         syn::visit_mut::visit_block_mut(self, block);
@@ -71,25 +88,23 @@ fn compact(stmt: &syn::Stmt) -> String {
     stmt.to_token_stream().to_string().replace(' ', "")
 }
 
-/// Replaces `.headers(header_map)` by `.header(api-version)`.
+/// Replaces `x.headers(header_map)` by `x`.
 #[derive(Default)]
-struct MergeToHeader {
-    replaced: usize,
+struct DropMerge {
+    dropped: usize,
 }
 
-impl VisitMut for MergeToHeader {
-    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
-        syn::visit_mut::visit_expr_method_call_mut(self, call);
-        let merges_the_map = call.method == "headers"
-            && call.args.len() == 1
-            && call.args[0].to_token_stream().to_string() == "header_map";
-        if merges_the_map {
-            call.method = syn::Ident::new("header", call.method.span());
-            call.args = syn::parse_quote! {
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version())
-            };
-            self.replaced += 1;
+impl VisitMut for DropMerge {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::MethodCall(call) = expr {
+            let merges_the_map = call.method == "headers"
+                && call.args.len() == 1
+                && call.args[0].to_token_stream().to_string() == "header_map";
+            if merges_the_map {
+                *expr = (*call.receiver).clone();
+                self.dropped += 1;
+            }
         }
     }
 }

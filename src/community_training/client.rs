@@ -73,9 +73,7 @@ impl State {
     /// Sends a request to the instance: the token (renewed when about to expire), retries,
     /// origin-checked redirects; after a 401, one renewal (shared with concurrent calls) and one
     /// more try.
-    pub(crate) async fn execute(&self, mut request: Request) -> Result<Response, Failure> {
-        // progenitor sends `api-version: <info.version>`; Community Training versions by path.
-        request.headers_mut().remove("api-version");
+    pub(crate) async fn execute(&self, request: Request) -> Result<Response, Failure> {
         let sending = self.sending();
         let grant = self.auth.grant(&self.base, &sending).await?;
         let spare = request.try_clone();
