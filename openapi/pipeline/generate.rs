@@ -1,6 +1,7 @@
 //! Runs progenitor on the mended spec, redacts secrets from the generated `Debug` impls
-//! (`redact.rs`), sends path parameters through the crate's checked encoder (`path_segments.rs`)
-//! and formats the result.
+//! (`redact.rs`), sends path parameters through the crate's checked encoder (`path_segments.rs`),
+//! builds URLs by concatenation (`url_concat.rs`), leaves out the `api-version` header
+//! (`api_version_header.rs`) and formats the result.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
