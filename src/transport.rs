@@ -23,6 +23,9 @@ use crate::generated::Client as Generated;
 use crate::types::AppCenterErrorBody;
 use crate::{Operation, auth, error_body, retry};
 
+/// A failed call on its way to becoming an [`Error`](crate::Error) (`CallSpan::failed`).
+type Failing = std::pin::Pin<Box<dyn Future<Output = crate::Error> + Send>>;
+
 /// The call's tracing span and start time: opened before the request is sent, told the outcome
 /// at the end. Not generic, so that the code every operation instantiates (the decoding of its
 /// own answer type) stays small: the span, the error reading and the events are compiled once.
@@ -62,13 +65,26 @@ impl CallSpan {
         tracing::debug!("call succeeded");
     }
 
+    /// Records the call's outcome: a success is handed back, a failure as the future that turns
+    /// it into [`Error`] ([`failed`](Self::failed)). Not an `async fn`: a success awaits nothing,
+    /// and such a future (holding the answer) would be built and copied on every call.
+    fn finish<T>(
+        self,
+        result: Result<ResponseValue<T>, GeneratedError>,
+    ) -> Result<ResponseValue<T>, Failing> {
+        match result {
+            Ok(value) => {
+                self.succeeded(value.status());
+                Ok(value)
+            }
+            Err(e) => Err(self.failed(e)),
+        }
+    }
+
     /// Turns progenitor's error into [`Error`] naming the operation (reading an error answer's
     /// body), and records it. Boxed: only failed calls pay for the (large) future that reads the
     /// error.
-    fn failed(
-        self,
-        e: GeneratedError,
-    ) -> std::pin::Pin<Box<dyn Future<Output = crate::Error> + Send>> {
+    fn failed(self, e: GeneratedError) -> Failing {
         let span = self.span.clone();
         Box::pin(
             async move {
@@ -126,15 +142,9 @@ where
     Box::pin(async move {
         let call = CallSpan::start(operation);
         let result = read_json(&call, built, success).await.and_then(decode::<T>);
-        // The outcome recorded, a failure turned into `Error`. Here rather than in an `async fn`
-        // of the span's: a success awaits nothing, and such a future (holding the answer) would
-        // be built and copied on every call for the failures' sake.
-        match result {
-            Ok(value) => {
-                call.succeeded(value.status());
-                Ok(value)
-            }
-            Err(e) => Err(call.failed(e).await),
+        match call.finish(result) {
+            Ok(value) => Ok(value),
+            Err(failing) => Err(failing.await),
         }
     })
 }
@@ -223,15 +233,9 @@ fn send_unread<'a, C: Exchange, T: Send + 'a>(
             let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
             ResponseValue::new(inner(response), status, headers)
         });
-        // The outcome recorded, a failure turned into `Error`. Here rather than in an `async fn`
-        // of the span's: a success awaits nothing, and such a future (holding the answer) would
-        // be built and copied on every call for the failures' sake.
-        match result {
-            Ok(value) => {
-                call.succeeded(value.status());
-                Ok(value)
-            }
-            Err(e) => Err(call.failed(e).await),
+        match call.finish(result) {
+            Ok(value) => Ok(value),
+            Err(failing) => Err(failing.await),
         }
     })
 }
