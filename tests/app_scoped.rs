@@ -11,8 +11,8 @@ fn operations_with_both_path_parameters() -> BTreeSet<String> {
     // One chunk per builder: its request building, then the `send` that names the operation
     // (and, on paged builders, `page_target`).
     for chunk in code.split("fn request_generated(").skip(1) {
-        let url_at = chunk.find("let url = format!(").unwrap();
-        let args = &chunk[url_at..url_at + chunk[url_at..].find(");").unwrap()];
+        let url_at = chunk.find("let url = ").unwrap();
+        let args = &chunk[url_at..url_at + chunk[url_at..].find(';').unwrap()];
         let id_at = chunk.find("Operation::new(").unwrap();
         let id_at = id_at + chunk[id_at..].find('"').unwrap() + 1;
         let id = &chunk[id_at..id_at + chunk[id_at..].find('"').unwrap()];
