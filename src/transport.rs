@@ -58,9 +58,12 @@ impl CallSpan {
 
     /// Records a success answer with `status`.
     fn succeeded(&self, status: StatusCode) {
-        self.span
-            .record("latency_ms", self.started.elapsed().as_millis() as u64);
-        self.span.record("status", status.as_u16());
+        // No clock read for the latency of a span no subscriber wants.
+        if !self.span.is_disabled() {
+            self.span
+                .record("latency_ms", self.started.elapsed().as_millis() as u64);
+            self.span.record("status", status.as_u16());
+        }
         let _entered = self.span.enter();
         tracing::debug!("call succeeded");
     }
@@ -248,12 +251,13 @@ pub(crate) trait Exchange: Sync {
     /// What running a request fails with.
     type Failure: Into<GeneratedError>;
 
-    /// Runs `request` of `operation`.
+    /// Runs `request` of `operation`, in the call that started at `started`.
     fn exchange<'a>(
         &'a self,
         operation: Operation,
         request: Request,
         call: &'a tracing::Span,
+        started: Instant,
     ) -> impl Future<Output = Result<Response, Self::Failure>> + Send + 'a;
 }
 
@@ -269,6 +273,7 @@ impl Exchange for Generated {
         operation: Operation,
         mut request: Request,
         call: &'a tracing::Span,
+        started: Instant,
     ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
         prepare(self.inner(), &mut request);
         execute(
@@ -276,7 +281,7 @@ impl Exchange for Generated {
             self.inner(),
             request,
             operation.streams(),
-            call,
+            (call, started),
         )
     }
 }
@@ -292,7 +297,7 @@ async fn respond<C: Exchange>(
 ) -> Result<Response, GeneratedError> {
     let (client, request) = built?;
     let response = client
-        .exchange(call.operation, request, &call.span)
+        .exchange(call.operation, request, &call.span, call.started)
         .instrument(call.span.clone())
         .await
         .map_err(Into::into)?;
@@ -394,7 +399,14 @@ impl ClientHooks<Arc<ClientState>> for Generated {
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
         let span = tracing::Span::current();
-        execute(self.client(), self.inner(), request, false, &span).await
+        execute(
+            self.client(),
+            self.inner(),
+            request,
+            false,
+            (&span, Instant::now()),
+        )
+        .await
     }
 }
 
@@ -420,7 +432,8 @@ pub(crate) fn prepare(state: &ClientState, request: &mut Request) {
 /// redirects hop by hop. A retry re-sends the hop that failed (after a `303`, the `GET`), and
 /// whether it may be retried is decided on that hop's method.
 ///
-/// `call` is the call's span (attempts are recorded on it). `streams`: the answer is a download,
+/// `call` is the call's span (attempts are recorded on it) and the time it started (its
+/// deadline counts from there). `streams`: the answer is a download,
 /// which the per-attempt timeout must not cut off while bytes keep arriving; it is bounded by
 /// inactivity instead (see `download.rs`).
 ///
@@ -433,9 +446,8 @@ pub(crate) fn execute<'a>(
     state: &'a ClientState,
     request: Request,
     streams: bool,
-    call: &'a tracing::Span,
+    (call, started): (&'a tracing::Span, Instant),
 ) -> impl Future<Output = reqwest::Result<Response>> + 'a {
-    let started = Instant::now();
     let deadline = state.timeouts.deadline(started);
     let policy = &state.retry;
     retry::run(policy, deadline, request, move |request, attempt| {

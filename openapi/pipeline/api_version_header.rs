@@ -26,10 +26,9 @@ pub fn apply(file: &mut syn::File) -> Result<Removed, String> {
     let mut step = ApiVersionHeader::default();
     step.visit_file_mut(file);
     let done = step.done;
-    let left = file
-        .to_token_stream()
-        .to_string()
-        .contains("\"api-version\"");
+    let mut left = Left::default();
+    syn::visit::Visit::visit_file(&mut left, file);
+    let left = left.0;
     if left || done.headers != done.operations {
         return Err(format!(
             "api_version_header: expected one api-version header per operation and none left, \
@@ -54,15 +53,18 @@ impl VisitMut for ApiVersionHeader {
     }
 
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        let spelled: Vec<String> = block.stmts.iter().map(compact).collect();
-        let at = spelled.iter().position(|s| {
-            s.starts_with("header_map.append(")
-                && s.contains("HeaderName::from_static(\"api-version\")")
-                && s.contains("HeaderValue::from_static(super::Client::api_version()")
+        // Only `header_map.append(..)` statements are spelled out (spelling every statement of
+        // every block cost the build script most of a second).
+        let at = block.stmts.iter().position(|stmt| {
+            appends_to_header_map(stmt) && {
+                let s = compact(stmt);
+                s.contains("HeaderName::from_static(\"api-version\")")
+                    && s.contains("HeaderValue::from_static(super::Client::api_version()")
+            }
         });
         if let Some(at) = at {
             let only_header = at > 0
-                && spelled[at - 1]
+                && compact(&block.stmts[at - 1])
                     == "letmutheader_map=::reqwest::header::HeaderMap::with_capacity(1usize);";
             if only_header {
                 let mut merge = DropMerge::default();
@@ -80,6 +82,25 @@ impl VisitMut for ApiVersionHeader {
             }
         }
         syn::visit_mut::visit_block_mut(self, block);
+    }
+}
+
+/// Whether `stmt` is `header_map.append(..);`.
+fn appends_to_header_map(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_)) = stmt else {
+        return false;
+    };
+    call.method == "append"
+        && matches!(call.receiver.as_ref(), syn::Expr::Path(p) if p.path.is_ident("header_map"))
+}
+
+/// Finds an `"api-version"` string left anywhere.
+#[derive(Default)]
+struct Left(bool);
+
+impl<'ast> syn::visit::Visit<'ast> for Left {
+    fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+        self.0 |= lit.value() == "api-version";
     }
 }
 

@@ -14,7 +14,6 @@
 //! result are unchanged: `crate::conversions::field(value.try_into(), "error converting supplied
 //! value for daily")` and `crate::conversions::failed(value.try_into().map(Some), "...")`.
 
-use quote::ToTokens;
 use syn::visit_mut::VisitMut;
 
 /// What the step rewrote.
@@ -31,19 +30,45 @@ pub struct Rewritten {
 pub fn apply(file: &mut syn::File) -> Result<Rewritten, String> {
     let mut step = SharedConversions::default();
     step.visit_file_mut(file);
-    let code = file.to_token_stream().to_string();
-    for left in [
-        "format ! (\"error converting supplied value for ",
-        "failed\" . to_string ()",
-    ] {
-        if let Some(at) = code.find(left) {
-            let context = &code[at.saturating_sub(120)..(at + 80).min(code.len())];
-            return Err(format!(
-                "shared_conversions: a setter closure of an unknown shape is left: ...{context}..."
-            ));
-        }
+    let mut left = Left::default();
+    syn::visit::Visit::visit_file(&mut left, file);
+    if let Some(context) = left.0 {
+        return Err(format!(
+            "shared_conversions: a setter closure of an unknown shape is left: {context}"
+        ));
     }
     Ok(step.done)
+}
+
+/// Finds a message of either shape still built in place (`format!("error converting supplied
+/// value for ..")`, `"conversion to .. failed".to_string()`): looked for in the syntax tree, as
+/// spelling the whole file out cost the build script a third of a second.
+#[derive(Default)]
+struct Left(Option<String>);
+
+impl<'ast> syn::visit::Visit<'ast> for Left {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if !mac.path.is_ident("format") {
+            return;
+        }
+        let tokens = mac.tokens.to_string();
+        if tokens.contains("error converting supplied value for ") {
+            self.0.get_or_insert(tokens);
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.method == "to_string"
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) = call.receiver.as_ref()
+            && text.value().ends_with("failed")
+        {
+            self.0.get_or_insert(text.value());
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
 }
 
 #[derive(Default)]

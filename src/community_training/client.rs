@@ -145,6 +145,7 @@ impl crate::transport::Exchange for generated::Client {
         operation: crate::Operation,
         request: Request,
         _call: &'a tracing::Span,
+        _started: std::time::Instant,
     ) -> impl std::future::Future<Output = Result<Response, Self::Failure>> + Send + 'a {
         crate::transport::exchange(self, operation, request)
     }
