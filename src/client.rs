@@ -454,8 +454,9 @@ fn chain(error: &dyn std::error::Error) -> String {
 include!(concat!(env!("OUT_DIR"), "/client_methods.rs"));
 
 /// A plain reqwest client for unit tests, with the TLS configuration the crate's own clients get
-/// (reqwest's rustls has no crypto provider of its own here).
-#[cfg(test)]
+/// (reqwest's rustls has no crypto provider of its own here). Used by the upload's and the symbol
+/// upload's unit tests.
+#[cfg(all(test, any(feature = "distribute", feature = "crash")))]
 pub(crate) fn http_for_tests() -> reqwest::Client {
     let builder = reqwest::Client::builder();
     #[cfg(all(feature = "rustls", not(feature = "native-tls")))]

@@ -9,6 +9,7 @@ pub(crate) fn field<T, E: Display>(result: Result<T, E>, what: &'static str) -> 
 }
 
 /// A request builder setter's conversion: `why` on failure.
+#[allow(dead_code, reason = "unused when no API area feature is enabled")]
 pub(crate) fn failed<T, E>(result: Result<T, E>, why: &'static str) -> Result<T, String> {
     result.map_err(|_| why.to_string())
 }

@@ -1,5 +1,11 @@
 //! Swagger 2.0 polymorphic types (a base with a `discriminator`, subtypes adding fields): the
 //! subtype fields can be sent and read (fix-up `polymorphic_subtype_fields_on_base`).
+#![cfg(any(
+    feature = "push",
+    feature = "export",
+    feature = "alerting",
+    feature = "analytics"
+))]
 
 use appcenter::{Client, RetryPolicy, types};
 use serde_json::json;
