@@ -9,6 +9,15 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// A client of `server` that tries each call once.
+fn client(server: &MockServer) -> Client {
+    Client::builder("test-token-0123456789abcdef")
+        .base_url(server.uri())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn no_operation_sends_an_api_version_header() {
     let server = MockServer::start().await;
@@ -28,11 +37,7 @@ async fn no_operation_sends_an_api_version_header() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
-    let client = Client::builder("test-token-0123456789abcdef")
-        .base_url(server.uri())
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = client(&server);
 
     let user = client.users_get().send().await.unwrap().into_inner();
     assert_eq!(user.name, "grace");
@@ -68,11 +73,7 @@ async fn a_header_parameter_is_sent_without_an_api_version() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "value": [] })))
         .mount(&server)
         .await;
-    let client = Client::builder("test-token-0123456789abcdef")
-        .base_url(server.uri())
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = client(&server);
 
     client
         .identity_get_users()

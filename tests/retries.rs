@@ -32,16 +32,22 @@ fn user_body() -> serde_json::Value {
 /// A client whose own backoff would take far longer than the test allows: only a wait the server
 /// asks for can let the call succeed in time.
 fn client_with_slow_backoff(server: &MockServer) -> Client {
+    slow_backoff(server.uri(), RetryPolicy::default())
+        .build()
+        .unwrap()
+}
+
+/// A builder for `url` with `policy`, whose own backoff (60 s) is far longer than the call's
+/// deadline (10 s).
+fn slow_backoff(url: String, policy: RetryPolicy) -> appcenter::ClientBuilder {
     Client::builder(TOKEN)
-        .base_url(server.uri())
+        .base_url(url)
         .total_timeout(Duration::from_secs(10))
         .retry(
-            RetryPolicy::default()
+            policy
                 .initial_backoff(Duration::from_secs(60))
                 .max_backoff(Duration::from_secs(60)),
         )
-        .build()
-        .unwrap()
 }
 
 /// A client with short backoffs.
@@ -638,15 +644,8 @@ async fn refusing_h2_server(refusals: usize) -> (String, Arc<AtomicUsize>) {
 /// A client speaking HTTP/2 to `url`, with `policy` and a deadline far shorter than the
 /// policy's own backoff (60 s): a refused request that waited for it would fail the test.
 fn h2_client(url: String, policy: RetryPolicy) -> Client {
-    Client::builder(TOKEN)
-        .base_url(url)
+    slow_backoff(url, policy)
         .reqwest_builder(reqwest::Client::builder().http2_prior_knowledge())
-        .total_timeout(Duration::from_secs(10))
-        .retry(
-            policy
-                .initial_backoff(Duration::from_secs(60))
-                .max_backoff(Duration::from_secs(60)),
-        )
         .build()
         .unwrap()
 }
