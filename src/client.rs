@@ -62,9 +62,41 @@ pub struct ClientState {
 pub(crate) struct Timeouts {
     pub(crate) per_attempt: Option<Duration>,
     pub(crate) total: Option<Duration>,
+    /// The limit the reqwest client itself gives a request that carries none of its own (its
+    /// `ClientBuilder::timeout`: the builder's per-attempt timeout); `None` for a client built
+    /// from [`ClientBuilder::reqwest_builder`], whose own settings are left alone.
+    pub(crate) by_http: Option<Duration>,
+}
+
+/// A limit no call reaches, for a request that must not get the reqwest client's own: 30 years,
+/// tokio's own "far future".
+const NO_LIMIT: Duration = Duration::from_secs(30 * 365 * 86_400);
+
+/// [`Timeouts::apply`], for a reqwest client that gives a request without a timeout of its own
+/// `by_http`.
+pub(crate) fn set_timeout(
+    request: &mut reqwest::Request,
+    limit: Option<Duration>,
+    by_http: Option<Duration>,
+) {
+    if request.timeout().copied().or(by_http) == limit {
+        return;
+    }
+    *request.timeout_mut() = match (limit, by_http) {
+        (None, Some(_)) => Some(NO_LIMIT),
+        (limit, _) => limit,
+    };
 }
 
 impl Timeouts {
+    /// Makes `limit` the timeout reqwest applies to `request` (`None`: no limit). The request's
+    /// own is written only when the reqwest client's (`by_http`) would not already be `limit`:
+    /// reqwest keeps a request's timeout in a map it allocates on the first write, which the
+    /// common request (an API call with the default timeouts) so never pays for.
+    pub(crate) fn apply(&self, request: &mut reqwest::Request, limit: Option<Duration>) {
+        set_timeout(request, limit, self.by_http);
+    }
+
     /// The deadline of a call started at `now`; `None` when there is none, or when the total is
     /// so long that no clock can represent its end (`Duration::MAX`).
     pub(crate) fn deadline(&self, now: std::time::Instant) -> Option<std::time::Instant> {
@@ -146,6 +178,7 @@ impl Client {
             state.timeouts = Timeouts {
                 per_attempt: None,
                 total: None,
+                by_http: state.timeouts.by_http,
             }
         })
     }
@@ -376,11 +409,23 @@ impl ClientBuilder {
                     .into(),
             ));
         }
+        // The crate's own reqwest client applies the per-attempt timeout itself (see
+        // `Timeouts::apply`); a given one keeps its own settings.
+        let by_http = match self.http {
+            Some(_) => None,
+            None => self.per_attempt,
+        };
         let mut http = match self.http {
             Some(given) => given,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent),
+            None => {
+                let builder = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(self.user_agent);
+                match by_http {
+                    Some(limit) => builder.timeout(limit),
+                    None => builder,
+                }
+            }
         }
         // Redirects are followed by the crate (token dropped off-origin), never by reqwest.
         .redirect(reqwest::redirect::Policy::none())
@@ -426,6 +471,7 @@ impl ClientBuilder {
             timeouts: Timeouts {
                 per_attempt: self.per_attempt,
                 total: self.total,
+                by_http,
             },
         };
         let api = generated::Client::new_with_client(

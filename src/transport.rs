@@ -116,6 +116,11 @@ impl CallSpan {
 
 /// The request a generated builder built (its `request_generated`), or why it could not: the
 /// client that runs the request, and the request.
+///
+/// The request then stays where the call's boxed future keeps it: every level below is lent it
+/// (`&mut Request`), and what is sent is a copy, the request staying for a retry or as a
+/// redirect's template. Moved into each level instead, it made every level's future larger by a
+/// request (264 bytes), and the call's future too large for the allocator's fast path.
 pub(crate) type Built<'a, C> = Result<(&'a C, Request), GeneratedError>;
 
 /// The statuses an operation's spec declares as success, as inclusive ranges.
@@ -142,9 +147,14 @@ where
     C: Exchange,
     T: serde::de::DeserializeOwned + Send + 'a,
 {
+    let mut built = built;
     Box::pin(async move {
         let call = CallSpan::start(operation);
-        let result = read_json(&call, built, success).await.and_then(decode::<T>);
+        let result = match built {
+            Ok((client, ref mut request)) => read_json(&call, client, request, success).await,
+            Err(e) => Err(e),
+        };
+        let result = result.and_then(decode::<T>);
         match call.finish(result) {
             Ok(value) => Ok(value),
             Err(failing) => Err(failing.await),
@@ -163,10 +173,11 @@ struct Answer {
 /// depend on the answer's type. The headers are moved out of the response, not copied.
 async fn read_json<C: Exchange>(
     call: &CallSpan,
-    built: Built<'_, C>,
+    client: &C,
+    request: &mut Request,
     success: Success,
 ) -> Result<Answer, GeneratedError> {
-    let mut response = respond(call, built, success).await?;
+    let mut response = respond(call, client, request, success).await?;
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let body = response
@@ -230,9 +241,14 @@ fn send_unread<'a, C: Exchange, T: Send + 'a>(
     success: Success,
     inner: fn(Response) -> T,
 ) -> Sending<'a, ResponseValue<T>> {
+    let mut built = built;
     Box::pin(async move {
         let call = CallSpan::start(operation);
-        let result = respond(&call, built, success).await.map(|mut response| {
+        let result = match built {
+            Ok((client, ref mut request)) => respond(&call, client, request, success).await,
+            Err(e) => Err(e),
+        };
+        let result = result.map(|mut response| {
             let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
             ResponseValue::new(inner(response), status, headers)
         });
@@ -251,11 +267,12 @@ pub(crate) trait Exchange: Sync {
     /// What running a request fails with.
     type Failure: Into<GeneratedError>;
 
-    /// Runs `request` of `operation`, in the call that started at `started`.
+    /// Runs `request` of `operation`, in the call that started at `started`. The request is lent
+    /// (see [`Built`]): what it holds afterwards is not to be sent again by the caller.
     fn exchange<'a>(
         &'a self,
         operation: Operation,
-        request: Request,
+        request: &'a mut Request,
         call: &'a tracing::Span,
         started: Instant,
     ) -> impl Future<Output = Result<Response, Self::Failure>> + Send + 'a;
@@ -271,11 +288,11 @@ impl Exchange for Generated {
     fn exchange<'a>(
         &'a self,
         operation: Operation,
-        mut request: Request,
+        request: &'a mut Request,
         call: &'a tracing::Span,
         started: Instant,
     ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
-        prepare(self.inner(), &mut request);
+        prepare(self.inner(), request);
         execute(
             self.client(),
             self.inner(),
@@ -292,10 +309,10 @@ type GeneratedError = progenitor_client::Error<AppCenterErrorBody>;
 /// Runs the built request inside the call's span and sorts the answer ([`sort_status`]).
 async fn respond<C: Exchange>(
     call: &CallSpan,
-    built: Built<'_, C>,
+    client: &C,
+    request: &mut Request,
     success: Success,
 ) -> Result<Response, GeneratedError> {
-    let (client, request) = built?;
     let response = client
         .exchange(call.operation, request, &call.span, call.started)
         .instrument(call.span.clone())
@@ -399,10 +416,11 @@ impl ClientHooks<Arc<ClientState>> for Generated {
 
     async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
         let span = tracing::Span::current();
+        let mut request = request;
         execute(
             self.client(),
             self.inner(),
-            request,
+            &mut request,
             false,
             (&span, Instant::now()),
         )
@@ -432,19 +450,18 @@ pub(crate) fn prepare(state: &ClientState, request: &mut Request) {
 /// redirects hop by hop. A retry re-sends the hop that failed (after a `303`, the `GET`), and
 /// whether it may be retried is decided on that hop's method.
 ///
-/// `call` is the call's span (attempts are recorded on it) and the time it started (its
-/// deadline counts from there). `streams`: the answer is a download,
-/// which the per-attempt timeout must not cut off while bytes keep arriving; it is bounded by
-/// inactivity instead (see `download.rs`).
+/// `request` is lent (see [`Built`]): a copy of each hop is sent, the hop staying there for a
+/// retry. `call` is the call's span (attempts are recorded on it) and the time it
+/// started (its deadline counts from there). `streams`: the answer is a download, which the
+/// per-attempt timeout must not cut off while bytes keep arriving; it is bounded by inactivity
+/// instead (see `download.rs`).
 ///
-/// Not an `async fn`: an `async fn` keeps its arguments (here the request) in its future for
-/// its whole life, besides the futures it awaits; this one would only hand them on to
-/// [`retry::run`], and every call's future would be larger by a request, written and copied on
-/// every call.
+/// Not an `async fn`: it would only hand its arguments on to [`retry::run`], and its future
+/// would be one more level, built and copied on every call.
 pub(crate) fn execute<'a>(
     http: &'a reqwest::Client,
     state: &'a ClientState,
-    request: Request,
+    request: &'a mut Request,
     streams: bool,
     (call, started): (&'a tracing::Span, Instant),
 ) -> impl Future<Output = reqwest::Result<Response>> + 'a {
@@ -454,7 +471,7 @@ pub(crate) fn execute<'a>(
         call.record("attempts", attempt);
         async move {
             let timing = (started, deadline);
-            let ((method, spare), sent) =
+            let ((method, again), sent) =
                 send_following_redirects(http, state, request, streams, timing, attempt).await;
             // The classifier: the hop actually sent decides (after a 303, the GET).
             let (outcome, asked) = match sent {
@@ -476,38 +493,41 @@ pub(crate) fn execute<'a>(
                 }
                 Err(e) => return retry::Verdict::Done(Err(e)),
             };
-            // A retry re-sends the hop that failed; a body that cannot be copied is sent once.
-            match spare {
-                Some(again) => retry::Verdict::Retry {
+            // A retry re-sends the hop that failed (its copy, left in `request`); a body that
+            // cannot be copied is sent once.
+            match again {
+                true => retry::Verdict::Retry {
                     outcome,
                     asked,
-                    again,
+                    again: request,
                 },
-                None => retry::Verdict::Done(outcome),
+                false => retry::Verdict::Done(outcome),
             }
         }
     })
 }
 
-/// One attempt: sends `current` and follows its redirects hop by hop (the token set again for
-/// each hop's origin, or dropped). Returns the method and a copy of the last hop sent (for a
-/// retry), and its answer.
+/// One attempt: sends the request in `slot` and follows its redirects hop by hop (the token set
+/// again for each hop's origin, or dropped). A copy of each hop is sent, the hop staying in
+/// `slot` ([`hop_to_send`]). Returns the method of the last hop sent and whether `slot` still
+/// holds it (for a retry), and its answer.
 ///
 /// `(started, deadline)`: when the call started, and its deadline.
 async fn send_following_redirects(
     http: &reqwest::Client,
     state: &ClientState,
-    mut current: Request,
+    slot: &mut Request,
     streams: bool,
     (started, deadline): (Instant, Option<Instant>),
     attempt: u32,
-) -> ((Method, Option<Request>), reqwest::Result<Response>) {
+) -> ((Method, bool), reqwest::Result<Response>) {
     let mut redirects = 0;
     loop {
-        // The one copy of the hop: sent again by a retry, or the template of a redirect's next
-        // hop (never both: a redirect answer is not retried). A streaming body cannot be copied.
-        let spare = copy(&current);
-        let method = current.method().clone();
+        // One copy of the hop is sent; the other stays in `slot`: sent again by a retry, or the
+        // template of a redirect's next hop (never both: a redirect answer is not retried). A
+        // streaming body cannot be copied.
+        // `slot` holds the hop's method either way (a stand-in keeps it).
+        let method = slot.method().clone();
         let span = tracing::debug_span!(
             "appcenter.attempt",
             attempt,
@@ -516,38 +536,38 @@ async fn send_following_redirects(
         );
         // In a block: the hop's request, once handed to reqwest, is not kept in this future
         // while the answer is awaited (a local that was borrowed would be).
-        let sending = {
-            let mut this = current;
+        let (sending, copied) = {
+            let (mut this, copied) = hop_to_send(slot);
             if streams {
+                // Bounded by inactivity (`download.rs`), not by the client's per-attempt limit;
+                // a timeout of the request's own is kept.
+                let own = this.timeout().copied();
+                state.timeouts.apply(&mut this, own);
                 // Boxed: only downloads pay for their (larger) future.
-                Either::Left(Box::pin(crate::download::send(
+                let download = Box::pin(crate::download::send(
                     http,
                     this,
                     state.timeouts.per_attempt,
                     deadline,
-                )))
+                ));
+                (Either::Left(download), copied)
             } else {
                 // The first hop of the first attempt leaves when the call started: no clock read.
                 let now = (attempt > 1 || redirects > 0).then(Instant::now);
-                limit_attempt_time(
-                    &mut this,
-                    state.timeouts.per_attempt,
-                    deadline,
-                    now.unwrap_or(started),
-                );
-                Either::Right(http.execute(this))
+                limit_attempt_time(&mut this, &state.timeouts, deadline, now.unwrap_or(started));
+                (Either::Right(http.execute(this)), copied)
             }
         };
         let sent = sending.instrument(span.clone()).await;
         let mut response = match sent {
             Ok(response) => response,
-            Err(e) => return ((method, spare), Err(e)),
+            Err(e) => return ((method, copied), Err(e)),
         };
         span.record("status", response.status().as_u16());
         if !is_redirect(response.status()) {
-            return ((method, spare), Ok(response));
+            return ((method, copied), Ok(response));
         }
-        match next_hop(state, &response, spare) {
+        match next_hop(state, &response, copied.then_some(&mut *slot)) {
             Hop::Follow(next) if redirects < MAX_REDIRECTS => {
                 redirects += 1;
                 tracing::debug!(
@@ -556,25 +576,25 @@ async fn send_following_redirects(
                     to_origin = %next.url().origin().ascii_serialization(),
                     "following redirect"
                 );
-                current = *next;
+                *slot = *next;
             }
             Hop::Refused(refused) => {
                 tracing::debug!(parent: &span, to_origin = %refused.origin, reason = refused.reason, "redirect refused");
                 response.extensions_mut().insert(refused);
-                return ((method, None), Ok(response));
+                return ((method, false), Ok(response));
             }
-            _ => return ((method, None), Ok(response)),
+            _ => return ((method, false), Ok(response)),
         }
     }
 }
 
 /// Per-attempt timeout, shortened so the attempt cannot outlive the call's deadline (the attempt
 /// leaves at `now`). A timeout the request already carries (set by the caller) is kept if
-/// shorter. A request left without any limit is not touched (reqwest keeps a request's timeout
-/// in a map allocated on the first write).
+/// shorter. Written to the request only when the reqwest client would not apply it itself
+/// ([`Timeouts::apply`](crate::client::Timeouts::apply)).
 fn limit_attempt_time(
     request: &mut Request,
-    per_attempt: Option<Duration>,
+    timeouts: &crate::client::Timeouts,
     deadline: Option<Instant>,
     now: Instant,
 ) {
@@ -582,13 +602,28 @@ fn limit_attempt_time(
         d.saturating_duration_since(now)
             .max(Duration::from_millis(1))
     });
-    let limit = [request.timeout().copied(), per_attempt, left]
+    let limit = [request.timeout().copied(), timeouts.per_attempt, left]
         .into_iter()
         .flatten()
         .min();
-    if limit.is_some() {
-        *request.timeout_mut() = limit;
+    timeouts.apply(request, limit);
+}
+
+/// The request to send from `slot`: a copy ([`copy`]), the original staying in `slot`; `false`:
+/// it has a streaming body, which cannot be copied, so it is the original, taken out of `slot`
+/// (left with a bodiless stand-in that is never sent).
+fn hop_to_send(slot: &mut Request) -> (Request, bool) {
+    match copy(slot) {
+        Some(copy) => (copy, true),
+        None => (take(slot), false),
     }
+}
+
+/// Takes the request out of `slot`, leaving a bodiless stand-in (its method and URL) that is
+/// never sent.
+pub(crate) fn take(slot: &mut Request) -> Request {
+    let stand_in = Request::new(slot.method().clone(), slot.url().clone());
+    std::mem::replace(slot, stand_in)
 }
 
 /// A copy of `request`, as `Request::try_clone` makes it (`None` for a streaming body), without
@@ -624,7 +659,7 @@ enum Hop {
 
 /// The next hop for a redirect answer to `previous`. Refused: a hop from `https` to plain
 /// `http`, and a hop that would carry a request body to another origin than the API's.
-fn next_hop(state: &ClientState, response: &Response, previous: Option<Request>) -> Hop {
+fn next_hop(state: &ClientState, response: &Response, previous: Option<&mut Request>) -> Hop {
     let status = response.status();
     let Some(url) = response
         .headers()
@@ -646,7 +681,7 @@ fn next_hop(state: &ClientState, response: &Response, previous: Option<Request>)
     if response.url().scheme() == "https" && url.scheme() == "http" {
         return refused("from https to plain http");
     }
-    let Some(mut previous) = previous else {
+    let Some(previous) = previous else {
         return Hop::Keep;
     };
     // 303, and 301/302 after a POST, become a GET without a body (as browsers and reqwest do).
@@ -728,6 +763,7 @@ mod tests {
             timeouts: crate::client::Timeouts {
                 per_attempt: None,
                 total: None,
+                by_http: None,
             },
         }
     }
@@ -786,7 +822,7 @@ mod tests {
             let hop = next_hop(
                 &state,
                 &redirect(status, from, to),
-                Some(request(method.clone(), from, body)),
+                Some(&mut request(method.clone(), from, body)),
             );
             match (hop, refused) {
                 (Hop::Refused(r), Some(why)) => {

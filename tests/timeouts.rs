@@ -148,3 +148,41 @@ async fn the_deadline_is_not_slept_through() {
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+/// A derived client's timeouts replace the builder's, which the crate's HTTP client applies
+/// itself to every request: without timeouts, or with a longer one, a call outlasting the
+/// builder's 200 ms succeeds, while the builder's own client still times out.
+#[tokio::test]
+async fn a_derived_clients_timeouts_replace_the_builders() {
+    let server = MockServer::start().await;
+    Mock::given(path("/v0.1/user"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(user_body())
+                .set_delay(Duration::from_millis(700)),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder(TOKEN)
+        .base_url(server.uri())
+        .timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    let err = client.users_get().send().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    for derived in [
+        client.without_timeouts(),
+        client.with_timeout(Duration::from_secs(5)),
+        client.with_timeout(Duration::MAX),
+    ] {
+        let user = derived.users_get().send().await.unwrap().into_inner();
+        assert_eq!(user.name, "grace");
+    }
+    let shorter = client.with_timeout(Duration::from_millis(100));
+    let started = Instant::now();
+    let err = shorter.users_get().send().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(started.elapsed() < Duration::from_millis(600));
+}

@@ -143,11 +143,12 @@ impl crate::transport::Exchange for generated::Client {
     fn exchange<'a>(
         &'a self,
         operation: crate::Operation,
-        request: Request,
+        request: &'a mut Request,
         _call: &'a tracing::Span,
         _started: std::time::Instant,
     ) -> impl std::future::Future<Output = Result<Response, Self::Failure>> + Send + 'a {
-        crate::transport::exchange(self, operation, request)
+        // The hooks take the request; their own retry loop keeps the copies it needs.
+        crate::transport::exchange(self, operation, crate::transport::take(request))
     }
 }
 

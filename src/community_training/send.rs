@@ -82,7 +82,7 @@ impl Sending<'_> {
                 } else {
                     None
                 };
-                limit_attempt_time(&mut this, self.timeouts.per_attempt, deadline);
+                limit_attempt_time(&mut this, &self.timeouts, deadline);
                 let method = this.method().clone();
                 // The classifier: the policy's idempotency rules, and the wait the server asks for
                 // (`Retry-After`, or "try again in N seconds" in the message).
@@ -229,19 +229,16 @@ pub(crate) fn is_error(status: StatusCode) -> bool {
 
 /// Per-attempt timeout, shortened so the attempt cannot outlive the call's deadline; a shorter
 /// timeout the request already carries is kept.
-fn limit_attempt_time(
-    request: &mut Request,
-    per_attempt: Option<Duration>,
-    deadline: Option<Instant>,
-) {
+fn limit_attempt_time(request: &mut Request, timeouts: &Timeouts, deadline: Option<Instant>) {
     let left = deadline.map(|d| {
         d.saturating_duration_since(Instant::now())
             .max(Duration::from_millis(1))
     });
-    *request.timeout_mut() = [request.timeout().copied(), per_attempt, left]
+    let limit = [request.timeout().copied(), timeouts.per_attempt, left]
         .into_iter()
         .flatten()
         .min();
+    timeouts.apply(request, limit);
 }
 
 /// Rewrites an error answer's body into the crate's error body (`error_body::normalise`, JSON

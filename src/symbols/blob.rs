@@ -50,6 +50,8 @@ pub(crate) struct Timeout {
     pub(crate) base: Option<Duration>,
     /// Added per MiB of body (a single `PUT` may be hundreds of MiB).
     pub(crate) per_mib: Duration,
+    /// The limit the reqwest client gives a request without one (`Timeouts::by_http`).
+    pub(crate) by_http: Option<Duration>,
 }
 
 impl Timeout {
@@ -223,7 +225,8 @@ impl BlobTarget {
         let mut request = reqwest::Request::new(Method::PUT, url);
         *request.headers_mut() = headers;
         *request.body_mut() = Some(body);
-        *request.timeout_mut() = self.timeout.for_body(len);
+        let limit = self.timeout.for_body(len);
+        crate::client::set_timeout(&mut request, limit, self.timeout.by_http);
         let transport = |e: reqwest::Error| (BlobError::Transport(e.without_url()), None);
         let response = self.http.execute(request).await.map_err(transport)?;
         let status = response.status();
@@ -312,6 +315,7 @@ mod tests {
             Timeout {
                 base: Some(Duration::from_secs(5)),
                 per_mib: Duration::ZERO,
+                by_http: None,
             },
             RetryPolicy::default()
                 .max_attempts(2)

@@ -446,10 +446,12 @@ impl<'a> SymbolUpload<'a> {
             Some(fixed) => Timeout {
                 base: Some(fixed),
                 per_mib: Duration::ZERO,
+                by_http: state.timeouts.by_http,
             },
             None => Timeout {
                 base: state.timeouts.per_attempt,
                 per_mib: Duration::from_secs(1),
+                by_http: state.timeouts.by_http,
             },
         };
         let target = BlobTarget::new(

@@ -255,10 +255,11 @@ impl UploadDomain {
             // The service wants an explicit `Content-Length: 0` on bodiless posts.
             headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
             *request.body_mut() = Some(Bytes::new().into());
-            *request.timeout_mut() = [self.timeouts.per_attempt, left]
+            let limit = [self.timeouts.per_attempt, left]
                 .into_iter()
                 .flatten()
                 .min();
+            self.timeouts.apply(&mut request, limit);
             return self.exchange(request).await;
         };
         headers.insert(
@@ -275,7 +276,7 @@ impl UploadDomain {
             Arc::clone(&activity),
         )));
         // No fixed total for a chunk: only the call's deadline, if the caller set one.
-        *request.timeout_mut() = left;
+        self.timeouts.apply(&mut request, left);
         let exchange = std::pin::pin!(self.exchange::<T>(request));
         let watchdog = std::pin::pin!(watchdog(&activity, self.timeouts.per_attempt, tail));
         match futures::future::select(exchange, watchdog).await {
@@ -397,6 +398,7 @@ mod tests {
                 timeouts: Timeouts {
                     per_attempt,
                     total: None,
+                    by_http: None,
                 },
                 retry: RetryPolicy::default(),
                 failure_budget: 1,
