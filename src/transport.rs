@@ -508,9 +508,9 @@ pub(crate) fn execute<'a>(
 }
 
 /// One attempt: sends the request in `slot` and follows its redirects hop by hop (the token set
-/// again for each hop's origin, or dropped). A copy of each hop is sent, the hop staying in
-/// `slot` ([`hop_to_send`]). Returns the method of the last hop sent and whether `slot` still
-/// holds it (for a retry), and its answer.
+/// again for each hop's origin, or dropped). Each hop is sent, a copy of it staying in `slot`
+/// ([`hop_to_send`]). Returns the method of the last hop sent and whether `slot` still holds
+/// a copy of it (for a retry), and its answer.
 ///
 /// `(started, deadline)`: when the call started, and its deadline.
 async fn send_following_redirects(
@@ -523,7 +523,7 @@ async fn send_following_redirects(
 ) -> ((Method, bool), reqwest::Result<Response>) {
     let mut redirects = 0;
     loop {
-        // One copy of the hop is sent; the other stays in `slot`: sent again by a retry, or the
+        // The hop is sent; a copy of it stays in `slot`: sent again by a retry, or the
         // template of a redirect's next hop (never both: a redirect answer is not retried). A
         // streaming body cannot be copied.
         // `slot` holds the hop's method either way (a stand-in keeps it).
@@ -609,12 +609,16 @@ fn limit_attempt_time(
     timeouts.apply(request, limit);
 }
 
-/// The request to send from `slot`: a copy ([`copy`]), the original staying in `slot`; `false`:
-/// it has a streaming body, which cannot be copied, so it is the original, taken out of `slot`
-/// (left with a bodiless stand-in that is never sent).
+/// The request to send from `slot`, `slot` left with a copy of it ([`copy`]); `false`: it has a
+/// streaming body, which cannot be copied, so `slot` is left with a bodiless stand-in that is
+/// never sent.
+///
+/// The original is sent and the copy kept, not the other way round: a copied header map has no
+/// room to spare, and reqwest adds its default headers (`User-Agent`) to the map it sends, which
+/// would grow a copy's on every request.
 fn hop_to_send(slot: &mut Request) -> (Request, bool) {
     match copy(slot) {
-        Some(copy) => (copy, true),
+        Some(copy) => (std::mem::replace(slot, copy), true),
         None => (take(slot), false),
     }
 }
