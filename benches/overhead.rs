@@ -75,7 +75,7 @@ fn plan() -> Plan {
             in_flight: 64,
             concurrent: 4_000,
             releases: 5_000,
-            rounds: 15,
+            rounds: 25,
         }
     } else {
         Plan {
