@@ -27,6 +27,16 @@ fn slow_answer() -> ResponseTemplate {
         .set_delay(Duration::from_secs(10))
 }
 
+/// A client of `server` making one attempt per call, each allowed `per_attempt`.
+fn one_attempt_client(server: &MockServer, per_attempt: Duration) -> Client {
+    Client::builder(TOKEN)
+        .base_url(server.uri())
+        .timeout(per_attempt)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_per_attempt_timeout_fires() {
     let server = MockServer::start().await;
@@ -34,12 +44,7 @@ async fn the_per_attempt_timeout_fires() {
         .respond_with(slow_answer())
         .mount(&server)
         .await;
-    let client = Client::builder(TOKEN)
-        .base_url(server.uri())
-        .timeout(Duration::from_millis(200))
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = one_attempt_client(&server, Duration::from_millis(200));
 
     let started = Instant::now();
     let err = client.users_get().send().await.unwrap_err();
@@ -163,12 +168,7 @@ async fn a_derived_clients_timeouts_replace_the_builders() {
         )
         .mount(&server)
         .await;
-    let client = Client::builder(TOKEN)
-        .base_url(server.uri())
-        .timeout(Duration::from_millis(200))
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = one_attempt_client(&server, Duration::from_millis(200));
 
     let err = client.users_get().send().await.unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
