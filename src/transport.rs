@@ -118,7 +118,7 @@ impl CallSpan {
 /// client that runs the request, and the request.
 ///
 /// The request then stays where the call's boxed future keeps it: every level below is lent it
-/// (`&mut Request`), and what is sent is a copy, the request staying for a retry or as a
+/// (`&mut Request`), and each hop sent leaves a copy of itself there, for a retry or as a
 /// redirect's template. Moved into each level instead, it made every level's future larger by a
 /// request (264 bytes), and the call's future too large for the allocator's fast path.
 pub(crate) type Built<'a, C> = Result<(&'a C, Request), GeneratedError>;
@@ -450,7 +450,7 @@ pub(crate) fn prepare(state: &ClientState, request: &mut Request) {
 /// redirects hop by hop. A retry re-sends the hop that failed (after a `303`, the `GET`), and
 /// whether it may be retried is decided on that hop's method.
 ///
-/// `request` is lent (see [`Built`]): a copy of each hop is sent, the hop staying there for a
+/// `request` is lent (see [`Built`]): each hop is sent and leaves a copy of itself there for a
 /// retry. `call` is the call's span (attempts are recorded on it) and the time it
 /// started (its deadline counts from there). `streams`: the answer is a download, which the
 /// per-attempt timeout must not cut off while bytes keep arriving; it is bounded by inactivity
@@ -525,8 +525,7 @@ async fn send_following_redirects(
     loop {
         // The hop is sent; a copy of it stays in `slot`: sent again by a retry, or the
         // template of a redirect's next hop (never both: a redirect answer is not retried). A
-        // streaming body cannot be copied.
-        // `slot` holds the hop's method either way (a stand-in keeps it).
+        // streaming body cannot be copied; its stand-in in `slot` keeps the method too.
         let method = slot.method().clone();
         let span = tracing::debug_span!(
             "appcenter.attempt",
